@@ -1,0 +1,245 @@
+"""The core's API: token login, the current user, members, plugin activations and (municipal) tenants.
+
+Every view runs on a tenant host and sees only that tenant; permissions come from ``core.access``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed, NotFound, Throttled
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.access import membership_for, permissions_for
+from core.auth import LoginThrottle
+from core.plugins import active_plugin_slugs, registry
+from core.roles import Perm
+from tenants import services
+from tenants.models import NEW_TENANT_KINDS, Membership, ProvisioningJob, Tenant
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class ObtainTokenView(APIView):
+    """Exchange username + password for an API token. Only members of this tenant get one."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=TokenRequestSerializer, responses=TokenSerializer)
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        tenant = getattr(request._request, "tenant", None)
+        if tenant is None:
+            raise NotFound()
+        throttle = LoginThrottle(request._request, data.validated_data["username"])
+        if throttle.is_locked():
+            raise Throttled(detail=_("Too many failed attempts. Please try again later."))
+        user = authenticate(request._request, **data.validated_data)
+        if user is None or membership_for(user, tenant) is None:
+            throttle.record_failure()
+            raise AuthenticationFailed(_("Please enter a correct username and password."))
+        throttle.reset()
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+    tenant = serializers.CharField()
+    role = serializers.CharField()
+    permissions = serializers.ListField(child=serializers.CharField())
+
+
+class MeView(APIView):
+    """Who am I on this tenant: role and permissions."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        tenant = request._request.tenant
+        membership = membership_for(request.user, tenant)
+        return Response(
+            {
+                "username": request.user.username,
+                "full_name": request.user.full_name,
+                "tenant": tenant.short_code,
+                "role": membership.role,
+                "permissions": sorted(permissions_for(request.user, tenant)),
+            }
+        )
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "username", "full_name", "role", "unit_id", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class MemberCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.CharField()
+    full_name = serializers.CharField(max_length=100, required=False, default="")
+    email = serializers.EmailField(required=False, default="")
+    password = serializers.CharField(required=False, default="", write_only=True, trim_whitespace=False)
+    unit_id = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+
+
+class MemberUpdateSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    unit_id = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+
+
+class MemberViewSet(viewsets.ModelViewSet):
+    """The tenant's members and their roles (tenant administrators only)."""
+
+    serializer_class = MembershipSerializer
+    required_permission = Perm.MANAGE_MEMBERS
+    filterset_fields = ["role"]
+    ordering_fields = ["created_at", "user__username"]
+    http_method_names = ["get", "post", "patch", "delete"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no tenant
+            return Membership.objects.none()
+        return (
+            Membership.objects.filter(tenant_id=self.request._request.tenant.pk)
+            .select_related("user")
+            .order_by("user__username")
+        )
+
+    @extend_schema(request=MemberCreateSerializer, responses={201: MembershipSerializer})
+    def create(self, request, *args, **kwargs):
+        data = MemberCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.add_member(request.user, request._request.tenant, **data.validated_data)
+        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MemberUpdateSerializer, responses=MembershipSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        data = MemberUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.change_member_role(
+            request.user, request._request.tenant, kwargs["pk"], **data.validated_data
+        )
+        return Response(MembershipSerializer(membership).data)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        services.remove_member(request.user, request._request.tenant, kwargs["pk"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PluginSerializer(serializers.Serializer):
+    slug = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    version = serializers.CharField(read_only=True)
+    is_active = serializers.BooleanField()
+
+
+class PluginViewSet(viewsets.ViewSet):
+    """Installed plugins and whether each is active on this tenant; PATCH switches one on or off."""
+
+    required_permission = Perm.MANAGE_PLUGINS
+    lookup_field = "slug"
+    serializer_class = PluginSerializer
+
+    def _row(self, cfg, active):
+        return {"slug": cfg.slug, "name": str(cfg.verbose_name), "version": cfg.version, "is_active": active}
+
+    def list(self, request):
+        active = active_plugin_slugs(request._request.tenant)
+        return Response([self._row(cfg, cfg.slug in active) for cfg in registry.all()])
+
+    @extend_schema(
+        request=PluginSerializer,
+        responses=PluginSerializer,
+        parameters=[OpenApiParameter("slug", str, OpenApiParameter.PATH)],
+    )
+    def partial_update(self, request, slug=None):
+        data = PluginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        tenant = request._request.tenant
+        services.set_plugin_active(request.user, tenant, slug, data.validated_data["is_active"])
+        return Response(self._row(registry.get(slug), data.validated_data["is_active"]))
+
+
+class TenantSerializer(serializers.ModelSerializer):
+    parent = serializers.PrimaryKeyRelatedField(read_only=True)
+    domain = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Tenant
+        fields = ["id", "name", "short_code", "kind", "parent", "division_code", "is_active", "domain"]
+
+    def get_domain(self, obj) -> str:
+        domain = next((d for d in obj.domains.all() if d.is_primary), None)
+        return domain.domain if domain else ""
+
+
+class TenantRequestSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    short_code = serializers.CharField(max_length=30)
+    kind = serializers.ChoiceField(choices=NEW_TENANT_KINDS)
+    parent = serializers.PrimaryKeyRelatedField(queryset=Tenant.objects.exclude(schema_name="public"))
+    division_code = serializers.CharField(max_length=12, required=False, default="", allow_blank=True)
+    admin_username = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    plugins = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+
+class ProvisioningJobSerializer(serializers.ModelSerializer):
+    tenant = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = ProvisioningJob
+        fields = ["id", "name", "short_code", "kind", "status", "steps", "error", "tenant", "created_at", "finished_at"]
+
+
+class MunicipalOnly:
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not request._request.tenant.is_municipal:
+            raise NotFound()
+
+
+class TenantViewSet(MunicipalOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """All tenants (municipal administrators only). POST asks the worker to create one by cloning."""
+
+    serializer_class = TenantSerializer
+    required_permission = Perm.MANAGE_TENANTS
+    filterset_fields = ["kind", "parent"]
+    queryset = Tenant.objects.exclude(schema_name="public").prefetch_related("domains").order_by("id")
+
+    @extend_schema(request=TenantRequestSerializer, responses={202: ProvisioningJobSerializer})
+    def create(self, request):
+        data = TenantRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = services.request_tenant(request.user, request._request.tenant, **data.validated_data)
+        return Response(ProvisioningJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ProvisioningJobViewSet(MunicipalOnly, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Progress of tenant creation requests."""
+
+    serializer_class = ProvisioningJobSerializer
+    required_permission = Perm.MANAGE_TENANTS
+    queryset = ProvisioningJob.objects.all()

@@ -1,0 +1,88 @@
+from django import forms
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from core.access import membership_for
+from core.auth import LoginThrottle
+from core.roles import MUNICIPAL_ONLY_ROLES, Role
+from tenants.models import NEW_TENANT_KINDS, Tenant
+
+
+class TenantLoginForm(forms.Form):
+    """Username + password, accepted only for members of the tenant whose host this is; throttled."""
+
+    username = forms.CharField(label=_("Username"), max_length=150)
+    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+
+    error_messages = {
+        "invalid_login": _("Please enter a correct username and password."),
+        "locked": _("Too many failed attempts. Please try again later."),
+    }
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        self.user = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not username or not password:
+            return self.cleaned_data
+        throttle = LoginThrottle(self.request, username)
+        if throttle.is_locked():
+            raise ValidationError(self.error_messages["locked"], code="locked")
+        user = authenticate(self.request, username=username, password=password)
+        # A non-member gets the same answer as a wrong password: the page reveals nothing.
+        if user is None or membership_for(user, self.request.tenant) is None:
+            throttle.record_failure()
+            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+        throttle.reset()
+        self.user = user
+        return self.cleaned_data
+
+
+def role_choices(tenant):
+    return [(value, label) for value, label in Role.choices if tenant.is_municipal or value not in MUNICIPAL_ONLY_ROLES]
+
+
+class MemberAddForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    full_name = forms.CharField(label=_("Full name"), max_length=100, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    password = forms.CharField(
+        label=_("Password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput,
+        help_text=_("Only for a new user."),
+    )
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, tenant, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(tenant)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, tenant, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(tenant)
+
+
+class TenantRequestForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    short_code = forms.CharField(label=_("Short code"), max_length=30)
+    kind = forms.ChoiceField(label=_("Kind"), choices=NEW_TENANT_KINDS)
+    parent = forms.ModelChoiceField(label=_("Parent tenant"), queryset=Tenant.objects.none())
+    division_code = forms.CharField(label=_("Administrative-division code"), max_length=12, required=False)
+    admin_username = forms.CharField(label=_("Administrator's username"), max_length=150, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Tenant.objects.exclude(kind=Tenant.Kind.ENTERPRISE_GROUP).exclude(
+            schema_name="public"
+        )

@@ -1,0 +1,55 @@
+"""Roles and the permissions they grant.
+
+A permission is a string `<area>.<action>` (``core.manage_members``, ``dummy.view_things``). A member holds one
+role on a tenant (`tenants.Membership`); the role's grants are the core's below plus what each plugin *active on
+that tenant* declares in its `permissions` module. The tenant admin additionally holds every permission that an
+active plugin declares, so activating a plugin never needs a second step to make it usable.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    TENANT_ADMIN = "tenant_admin", _("Tenant administrator")
+    STATION_STAFF = "station_staff", _("Station staff")
+    REVIEWER = "reviewer", _("Reviewer")
+    VIEWER = "viewer", _("Viewer")
+    MUNICIPAL_ANALYST = "municipal_analyst", _("Municipal analyst")
+
+
+# Roles that only make sense on the municipal union's tenant.
+MUNICIPAL_ONLY_ROLES = frozenset({Role.MUNICIPAL_ANALYST})
+
+
+class Perm:
+    """The core's permissions (plugins declare their own strings)."""
+
+    VIEW_HOME = "core.view_home"
+    MANAGE_MEMBERS = "core.manage_members"
+    MANAGE_PLUGINS = "core.manage_plugins"
+    USE_ADMIN = "core.use_admin"
+    # Only meaningful on the municipal tenant: create tenants, watch provisioning.
+    MANAGE_TENANTS = "core.manage_tenants"
+    VIEW_ROLLUPS = "core.view_rollups"
+
+
+CORE_GRANTS: dict[str, frozenset[str]] = {
+    Role.TENANT_ADMIN: frozenset(
+        {
+            Perm.VIEW_HOME,
+            Perm.MANAGE_MEMBERS,
+            Perm.MANAGE_PLUGINS,
+            Perm.USE_ADMIN,
+            Perm.MANAGE_TENANTS,
+            Perm.VIEW_ROLLUPS,
+        }
+    ),
+    Role.STATION_STAFF: frozenset({Perm.VIEW_HOME}),
+    Role.REVIEWER: frozenset({Perm.VIEW_HOME}),
+    Role.VIEWER: frozenset({Perm.VIEW_HOME}),
+    Role.MUNICIPAL_ANALYST: frozenset({Perm.VIEW_HOME, Perm.VIEW_ROLLUPS}),
+}
+
+# Permissions that exist only on the municipal tenant, whatever the role says.
+MUNICIPAL_ONLY_PERMS = frozenset({Perm.MANAGE_TENANTS, Perm.VIEW_ROLLUPS})

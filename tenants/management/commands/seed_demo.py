@@ -1,0 +1,63 @@
+"""Seed the Leshan demo: the municipal union, its counties and districts, the high-tech zone and one enterprise
+group, each with a demo administrator. Idempotent: tenants that exist are kept, so a second run is quick."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from core.roles import Role
+from tenants.models import Membership, Tenant
+from tenants.provisioning import ensure_template, get_or_create_admin_user, provision_tenant
+
+DEMO_PASSWORD = "bangfu-demo-2026"
+
+MUNICIPAL = ("leshan", "乐山市总工会", "511100")
+COUNTIES = [
+    ("shizhong", "市中区总工会", "511102"),
+    ("shawan", "沙湾区总工会", "511111"),
+    ("wutongqiao", "五通桥区总工会", "511112"),
+    ("jinkouhe", "金口河区总工会", "511113"),
+    ("qianwei", "犍为县总工会", "511123"),
+    ("jingyan", "井研县总工会", "511124"),
+    ("jiajiang", "夹江县总工会", "511126"),
+    ("muchuan", "沐川县总工会", "511129"),
+    ("ebian", "峨边彝族自治县总工会", "511132"),
+    ("mabian", "马边彝族自治县总工会", "511133"),
+    ("emeishan", "峨眉山市总工会", "511181"),
+    ("gaoxinqu", "乐山高新区总工会", ""),
+]
+ENTERPRISE_GROUP = ("lsjiaotou", "乐山市交通投资集团工会", "")
+
+
+def demo_tenants():
+    """(short_code, name, kind, parent short code, division code) in creation order."""
+    yield MUNICIPAL[0], MUNICIPAL[1], Tenant.Kind.MUNICIPAL, None, MUNICIPAL[2]
+    for code, name, division in COUNTIES:
+        yield code, name, Tenant.Kind.COUNTY, MUNICIPAL[0], division
+    yield ENTERPRISE_GROUP[0], ENTERPRISE_GROUP[1], Tenant.Kind.ENTERPRISE_GROUP, MUNICIPAL[0], ENTERPRISE_GROUP[2]
+
+
+def admin_username(short_code: str) -> str:
+    return f"{short_code}-admin"
+
+
+class Command(BaseCommand):
+    help = "Create the Leshan demo tenants and their demo administrators (kept on later runs)."
+
+    def handle(self, *args, **options):
+        ensure_template()
+        created = 0
+        for code, name, kind, parent_code, division in demo_tenants():
+            with transaction.atomic():
+                admin, _new = get_or_create_admin_user(admin_username(code), password=DEMO_PASSWORD)
+                admin.full_name = f"{name}管理员"
+                admin.save(update_fields=["full_name"])
+            tenant = Tenant.objects.filter(short_code=code).first()
+            if tenant is None:
+                parent = Tenant.objects.get(short_code=parent_code) if parent_code else None
+                tenant = provision_tenant(
+                    name=name, short_code=code, kind=kind, parent=parent, division_code=division, admin=admin
+                )
+                created += 1
+                self.stdout.write(f"  created {name} ({tenant.schema_name})")
+            Membership.objects.get_or_create(user=admin, tenant=tenant, defaults={"role": Role.TENANT_ADMIN})
+        self.stdout.write(self.style.SUCCESS(f"demo ready: {created} tenant(s) created, the others kept"))

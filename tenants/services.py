@@ -1,0 +1,149 @@
+"""Domain acts on tenancy, called by the pages, the API and the commands alike.
+
+Each function takes the acting user and the tenant explicitly and checks the permission itself, so no caller can
+forget it; reads of a tenant's members go through ``access_membership`` (404 for "not yours" and "missing" alike).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from core.access import require
+from core.plugins import registry
+from core.roles import MUNICIPAL_ONLY_ROLES, Perm, Role
+from tenants.models import Membership, PluginActivation, ProvisioningJob, Tenant
+from tenants.provisioning import validate_request
+
+
+def access_membership(actor, tenant: Tenant, membership_id) -> Membership:
+    require(actor, tenant, Perm.MANAGE_MEMBERS)
+    try:
+        return Membership.objects.select_related("user").get(pk=membership_id, tenant_id=tenant.pk)
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def _check_role(tenant: Tenant, role: str) -> None:
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if role in MUNICIPAL_ONLY_ROLES and not tenant.is_municipal:
+        raise ValidationError({"role": _("This role exists only on the municipal union's tenant.")})
+
+
+def _check_not_last_admin(membership: Membership) -> None:
+    if membership.role == Role.TENANT_ADMIN:
+        others = Membership.objects.filter(tenant_id=membership.tenant_id, role=Role.TENANT_ADMIN).exclude(
+            pk=membership.pk
+        )
+        if not others.exists():
+            raise ValidationError({"role": _("A tenant keeps at least one administrator.")})
+
+
+@transaction.atomic
+def add_member(
+    actor,
+    tenant: Tenant,
+    *,
+    username: str,
+    role: str,
+    full_name: str = "",
+    email: str = "",
+    password: str = "",
+    unit_id: int | None = None,
+) -> Membership:
+    """Give a person a role on the tenant; creates the user account when the username is new (then a password
+    is required)."""
+    require(actor, tenant, Perm.MANAGE_MEMBERS)
+    _check_role(tenant, role)
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError({"username": _("This field is required.")})
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        if not password:
+            raise ValidationError({"password": _("A new user needs a password.")})
+        user = User(username=username, full_name=full_name, email=email)
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save()
+    elif Membership.objects.filter(user=user, tenant_id=tenant.pk).exists():
+        raise ValidationError({"username": _("This user is already a member of this tenant.")})
+    return Membership.objects.create(user=user, tenant=tenant, role=role, unit_id=unit_id, created_by=actor)
+
+
+@transaction.atomic
+def change_member_role(actor, tenant: Tenant, membership_id, *, role: str, unit_id=None) -> Membership:
+    membership = access_membership(actor, tenant, membership_id)
+    _check_role(tenant, role)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if role != Role.TENANT_ADMIN:
+        _check_not_last_admin(membership)
+    membership.role = role
+    membership.unit_id = unit_id
+    membership.save(update_fields=["role", "unit_id"])
+    return membership
+
+
+@transaction.atomic
+def remove_member(actor, tenant: Tenant, membership_id) -> None:
+    membership = access_membership(actor, tenant, membership_id)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _check_not_last_admin(membership)
+    membership.delete()
+
+
+def set_plugin_active(actor, tenant: Tenant, slug: str, active: bool) -> PluginActivation:
+    require(actor, tenant, Perm.MANAGE_PLUGINS)
+    if registry.get(slug) is None:
+        raise Http404
+    activation, _created = PluginActivation.objects.update_or_create(
+        tenant=tenant, plugin=slug, defaults={"is_active": active, "changed_by": actor}
+    )
+    tenant.__dict__.pop("_active_plugin_slugs", None)
+    return activation
+
+
+def request_tenant(
+    actor,
+    tenant: Tenant,
+    *,
+    name: str,
+    short_code: str,
+    kind: str,
+    parent: Tenant | None,
+    division_code: str = "",
+    admin_username: str = "",
+    plugins: list[str] | None = None,
+) -> ProvisioningJob:
+    """The municipal admin asks for a new tenant: validate now, create it in the worker, return the job."""
+    if not tenant.is_municipal:
+        raise Http404
+    require(actor, tenant, Perm.MANAGE_TENANTS)
+    validate_request(name=name, short_code=short_code, kind=kind, parent=parent, division_code=division_code)
+    unknown = sorted(set(plugins or ()) - set(registry.slugs()))
+    if unknown:
+        raise ValidationError({"plugins": [_("Unknown plugins: %s") % ", ".join(unknown)]})
+    job = ProvisioningJob.objects.create(
+        name=name.strip(),
+        short_code=short_code.strip(),
+        kind=kind,
+        parent=parent,
+        division_code=division_code.strip(),
+        admin_username=(admin_username or "").strip(),
+        plugins=list(plugins or []),
+        requested_by=actor,
+    )
+    from tenants.tasks import provision_tenant_task
+
+    transaction.on_commit(lambda: provision_tenant_task.apply_async(args=[str(job.pk)]))
+    return job

@@ -1,0 +1,23 @@
+"""The Celery app.
+
+Redis is the broker. ``tenant_schemas_celery`` puts the sender's schema into each message's ``_schema_name``
+header and switches the worker's connection to it before the task runs; our task kinds in ``worker.tasks`` then
+insist on it: a tenant-scoped task without a tenant is refused, never run in the public schema.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+_root = Path(__file__).resolve().parent.parent
+for _path in (str(_root), str(_root / "platform")):
+    if _path not in sys.path:
+        sys.path.append(_path)
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+
+from tenant_schemas_celery.app import CeleryApp  # noqa: E402
+
+app = CeleryApp("bangfu")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(lambda: ["tenants", "worker", "core"])
