@@ -120,7 +120,12 @@ class Membership(models.Model):
     unit_id = models.PositiveBigIntegerField(_("unit scope"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -140,13 +145,20 @@ class Membership(models.Model):
 class PluginActivation(models.Model):
     """Whether an installed plugin is switched on for a tenant, with its per-tenant settings."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="plugin_activations")
+    tenant = models.ForeignKey(
+        Tenant, verbose_name=_("tenant"), on_delete=models.CASCADE, related_name="plugin_activations"
+    )
     plugin = models.CharField(_("plugin"), max_length=50)
     is_active = models.BooleanField(_("active"), default=True)
     config = models.JSONField(_("settings"), default=dict, blank=True)
     changed_at = models.DateTimeField(_("changed at"), auto_now=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -167,23 +179,44 @@ class ProvisioningJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    # The steps that `tenants.provisioning.provision_tenant` reports, in order, with their labels.
+    STEP_LABELS = {
+        "template": _("Checking the tenant template"),
+        "schema": _("Copying the template schema"),
+        "domain": _("Adding the host name"),
+        "plugins": _("Activating plugins"),
+        "administrator": _("Appointing the administrator"),
+        "done": _("Done"),
+    }
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=200)
     short_code = models.CharField(_("short code"), max_length=30, validators=[short_code_validator])
     kind = models.CharField(_("kind"), max_length=20, choices=Tenant.Kind.choices)
-    parent = models.ForeignKey(Tenant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    division_code = models.CharField(max_length=12, blank=True, validators=[division_code_validator])
-    admin_username = models.CharField(_("administrator's username"), max_length=150, blank=True)
-    plugins = models.JSONField(default=list, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    steps = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True)
-    tenant = models.ForeignKey(Tenant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    parent = models.ForeignKey(
+        Tenant, verbose_name=_("parent tenant"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    division_code = models.CharField(
+        _("administrative-division code"), max_length=12, blank=True, validators=[division_code_validator]
+    )
+    admin_username = models.CharField(_("administrator's username"), max_length=150, blank=True)
+    plugins = models.JSONField(_("plugins"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    steps = models.JSONField(_("steps"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    tenant = models.ForeignKey(
+        Tenant, verbose_name=_("tenant"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("provisioning job")
@@ -192,3 +225,6 @@ class ProvisioningJob(models.Model):
 
     def __str__(self):
         return f"{self.short_code} ({self.get_status_display()})"
+
+    def step_labels(self) -> list[str]:
+        return [str(self.STEP_LABELS.get(step["step"], step["step"])) for step in self.steps]

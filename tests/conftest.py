@@ -64,6 +64,18 @@ def _public_schema_after_test():
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Redis is not rolled back with the transaction: drop this run's keys after each test."""
+    yield
+    from django.core.cache import cache
+
+    client = cache.client.get_client()
+    keys = list(client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*", count=500))
+    if keys:
+        client.delete(*keys)
+
+
 def _tenant(key):
     from tenants.models import Tenant
 
@@ -172,23 +184,41 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
             proc.kill()
 
 
+@pytest.fixture(scope="session")
+def _schemas_to_drop(django_db_setup, django_db_blocker):
+    """Schemas made by committed work, dropped when the run ends: DROP SCHEMA locks the tables that the schema's
+    foreign keys point to (users, ...), which a test's open transaction may be reading."""
+    schemas: list[str] = []
+    yield schemas
+    with django_db_blocker.unblock(), connection.cursor() as cur:
+        for schema in schemas:
+            cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 @pytest.fixture
-def committed(django_db_blocker):
-    """Write rows that a worker process must see (committed), and delete them afterwards.
+def committed(_schemas_to_drop):
+    """Write rows that a worker process must see, on a separate autocommit connection (the test's own connection
+    sits in a transaction that is rolled back). `committed(sql, params, undo_with=(sql, params))` runs one statement
+    and returns its rows; every `undo_with` runs after the test, last first. `committed.drop_schema_later(name)`
+    drops a schema that the worker created when the run ends. A lock timeout turns a mistake into an error, not a
+    hang."""
+    import psycopg
 
-    `committed(fn)` runs `fn()` in autocommit mode and registers the returned objects for deletion."""
-    created: list = []
+    params = connection.get_connection_params()
+    conn = psycopg.connect(
+        **{k: params[k] for k in ("dbname", "user", "password", "host", "port") if params.get(k)}, autocommit=True
+    )
+    conn.execute("SET lock_timeout = '20s'")
+    undo: list = []
 
-    def run(fn):
-        with django_db_blocker.unblock():
-            objs = fn()
-            created.extend(objs if isinstance(objs, list | tuple) else [objs])
-            return objs
+    def run(sql, args=(), undo_with=None):
+        cur = conn.execute(sql, args)
+        if undo_with:
+            undo.append(undo_with)
+        return cur.fetchall() if cur.description else None
 
+    run.drop_schema_later = _schemas_to_drop.append
     yield run
-    with django_db_blocker.unblock():
-        for obj, schema in reversed([(o, getattr(o, "_schema", None)) for o in created]):
-            if schema:
-                connection.set_schema(schema)
-            obj.delete()
-        connection.set_schema_to_public()
+    for sql, args in reversed(undo):
+        conn.execute(sql, args)
+    conn.close()

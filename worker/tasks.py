@@ -97,5 +97,8 @@ def dispatch_to_tenants(task_name: str, plugin: str | None = None, kwargs: dict 
 
 
 @shared_platform_task(name="worker.ping")
-def ping() -> str:
-    return "pong"
+def ping() -> dict:
+    """Liveness probe; also proves the standard library's `platform` is the one the worker imports."""
+    import platform
+
+    return {"pong": True, "platform": platform.system(), "schema": connection.schema_name}

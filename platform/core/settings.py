@@ -87,7 +87,6 @@ BANGFU_TEMPLATE_SCHEMA = "tenant_template"
 MIDDLEWARE = [
     "core.middleware.TenantHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -10,7 +10,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from core.settings import *  # noqa: F403
-from core.settings import BASE_DOMAIN, DATABASES, STORAGES, env_bool, env_list
+from core.settings import BASE_DOMAIN, DATABASES, MIDDLEWARE, STORAGES, env_bool, env_list
 
 # ------------------------------------------------------------------------------------------------ secrets
 # No fallback: the base settings' local-only key must never sign a production session.
@@ -59,3 +59,9 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Static files straight from gunicorn when no nginx is in front (docker compose); nginx serves them otherwise.
+MIDDLEWARE = [*MIDDLEWARE]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware"
+)

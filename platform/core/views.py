@@ -182,7 +182,12 @@ def provisioning_job(request, job_id):
         raise Http404 from None
     if request.headers.get("Accept") == "application/json":
         return JsonResponse(
-            {"status": job.status, "steps": job.steps, "error": job.error, "done": job.finished_at is not None}
+            {
+                "status": job.get_status_display(),
+                "steps": job.step_labels(),
+                "error": job.error,
+                "done": job.finished_at is not None,
+            }
         )
     return render(request, "core/provisioning_job.html", {"job": job})
 

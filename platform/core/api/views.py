@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed, NotFound, Throttled
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -51,7 +51,8 @@ class ObtainTokenView(APIView):
         user = authenticate(request._request, **data.validated_data)
         if user is None or membership_for(user, tenant) is None:
             throttle.record_failure()
-            raise AuthenticationFailed(_("Please enter a correct username and password."))
+            # Same answer for "no such user", "wrong password" and "not a member here".
+            raise ValidationError({"non_field_errors": [_("Please enter a correct username and password.")]})
         throttle.reset()
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
@@ -216,9 +217,10 @@ class ProvisioningJobSerializer(serializers.ModelSerializer):
 
 class MunicipalOnly:
     def initial(self, request, *args, **kwargs):
+        tenant = getattr(request._request, "tenant", None)
+        if tenant is None or not tenant.is_municipal:
+            raise NotFound()  # these endpoints do not exist on other tenants
         super().initial(request, *args, **kwargs)
-        if not request._request.tenant.is_municipal:
-            raise NotFound()
 
 
 class TenantViewSet(MunicipalOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
