@@ -114,6 +114,7 @@ class EmbeddedRedis:
                 "--save", "", "--appendonly", "no", "--logfile", str(self.datadir / "redis.log"),
             ],
             stdout=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches us, and we stop Redis after the worker, not before
         )  # fmt: skip
         url = f"redis://127.0.0.1:{port}"
         for _ in range(100):
@@ -229,6 +230,9 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("cmd", nargs=argparse.REMAINDER)
     sub.add_parser("stop", help="stop embedded servers left running")
     args = parser.parse_args(argv)
+    # Ctrl-C and SIGTERM stop everything in order (also when started from a shell that ignores SIGINT).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if args.mode == "stop":
         EmbeddedPostgres(DATA / "pg").stop()
         return
