@@ -200,6 +200,8 @@ class ProvisioningJob(models.Model):
         _("administrative-division code"), max_length=12, blank=True, validators=[division_code_validator]
     )
     admin_username = models.CharField(_("administrator's username"), max_length=150, blank=True)
+    # True when the job created the administrator's account (which then waits for its initial password).
+    admin_created = models.BooleanField(_("administrator account created"), default=False)
     plugins = models.JSONField(_("plugins"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     steps = models.JSONField(_("steps"), default=list, blank=True)
@@ -225,6 +227,14 @@ class ProvisioningJob(models.Model):
 
     def __str__(self):
         return f"{self.short_code} ({self.get_status_display()})"
+
+    def admin_needs_password(self) -> bool:
+        if not (self.admin_created and self.status == self.Status.DONE):
+            return False
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(username=self.admin_username).first()
+        return user is not None and not user.has_usable_password()
 
     def step_labels(self) -> list[str]:
         return [str(self.STEP_LABELS.get(step["step"], step["step"])) for step in self.steps]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -205,13 +204,17 @@ def provision_tenant(
 
 
 def get_or_create_admin_user(username: str, *, password: str | None = None, email: str = ""):
-    """The user who will administer a new tenant; created with a random password when new."""
+    """The user who will administer a new tenant. A new user without a given password gets an unusable one:
+    the municipal admin sets the initial password on the job's page (``tenants.services.set_initial_password``)."""
     User = get_user_model()
     user = User.objects.filter(username=username).first()
     created = False
     if user is None:
         user = User(username=username, email=email)
-        user.set_password(password or secrets.token_urlsafe(12))
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
         user.full_clean(exclude=["password"])
         user.save()
         created = True
@@ -228,11 +231,20 @@ def run_job(job) -> Tenant:
         job.steps = [*job.steps, {"step": step, "at": timezone.now().isoformat()}]
         ProvisioningJob.objects.filter(pk=job.pk).update(steps=job.steps)
 
+    existing = Tenant.objects.filter(short_code=job.short_code).first()
+    if job.status == ProvisioningJob.Status.RUNNING and existing is not None:
+        # Redelivered after a worker died between the (atomic) creation and the job's final update.
+        ProvisioningJob.objects.filter(pk=job.pk).update(
+            status=ProvisioningJob.Status.DONE, tenant=existing, finished_at=timezone.now()
+        )
+        return existing
     ProvisioningJob.objects.filter(pk=job.pk).update(status=ProvisioningJob.Status.RUNNING)
     try:
         admin = None
         if job.admin_username:
-            admin, _created = get_or_create_admin_user(job.admin_username)
+            admin, created = get_or_create_admin_user(job.admin_username)
+            if created:
+                ProvisioningJob.objects.filter(pk=job.pk).update(admin_created=True)
         tenant = provision_tenant(
             name=job.name,
             short_code=job.short_code,

@@ -147,3 +147,29 @@ def request_tenant(
 
     transaction.on_commit(lambda: provision_tenant_task.apply_async(args=[str(job.pk)]))
     return job
+
+
+def access_provisioning_job(actor, tenant: Tenant, job_id) -> ProvisioningJob:
+    if not tenant.is_municipal:
+        raise Http404
+    require(actor, tenant, Perm.MANAGE_TENANTS)
+    try:
+        return ProvisioningJob.objects.get(pk=job_id)
+    except (ProvisioningJob.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+
+
+@transaction.atomic
+def set_initial_password(actor, tenant: Tenant, job_id, password: str) -> None:
+    """The municipal admin gives the administrator account that a provisioning job created its first password.
+    Only once: afterwards the account's owner changes it."""
+    job = access_provisioning_job(actor, tenant, job_id)
+    if not job.admin_needs_password():
+        raise ValidationError({"password": _("This administrator already has a password.")})
+    user = get_user_model().objects.select_for_update().get(username=job.admin_username)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])

@@ -11,8 +11,9 @@ def provision_tenant_task(job_id: str) -> str | None:
     from tenants.models import ProvisioningJob
     from tenants.provisioning import run_job
 
-    job = ProvisioningJob.objects.filter(pk=job_id, status=ProvisioningJob.Status.QUEUED).first()
-    if job is None:  # redelivered after it ran: nothing to do twice
+    pending = [ProvisioningJob.Status.QUEUED, ProvisioningJob.Status.RUNNING]
+    job = ProvisioningJob.objects.filter(pk=job_id, status__in=pending).first()
+    if job is None:  # redelivered after it finished: nothing to do twice
         return None
     try:
         tenant = run_job(job)

@@ -93,9 +93,9 @@ def test_provisioning_runs_in_the_worker_and_records_progress(celery_worker_proc
     schema = Tenant.schema_for(short_code)
     jobs = ProvisioningJob._meta.db_table
     committed(
-        f"INSERT INTO public.{jobs} (id, name, short_code, kind, parent_id, division_code, admin_username, plugins,"
-        " status, steps, error, created_at) VALUES (%s, '新开县总工会', %s, 'county', %s, '', 'mayor', '[]', 'queued',"
-        " '[]', '', now())",
+        f"INSERT INTO public.{jobs} (id, name, short_code, kind, parent_id, division_code, admin_username,"
+        " admin_created, plugins, status, steps, error, created_at)"
+        " VALUES (%s, '新开县总工会', %s, 'county', %s, '', 'mayor', false, '[]', 'queued', '[]', '', now())",
         [job_id, short_code, municipal.pk],
     )
     committed.drop_schema_later(schema)
@@ -115,3 +115,29 @@ def test_provisioning_runs_in_the_worker_and_records_progress(celery_worker_proc
     with connection.cursor() as cur:
         cur.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", [schema])
         assert cur.fetchone()
+
+
+def test_initial_password_of_a_new_administrator(municipal, tenant_a, persona, client_for, api_for):
+    from tenants.provisioning import get_or_create_admin_user
+
+    user, created = get_or_create_admin_user("newboss")
+    assert created and not user.has_usable_password()
+    job = ProvisioningJob.objects.create(
+        name="新县", short_code="newboss", kind="county", parent=municipal, admin_username="newboss",
+        admin_created=True, status="done",
+    )  # fmt: skip
+    url = f"/tenants/jobs/{job.pk}/"
+    page = client_for(municipal, persona("mayor"))
+    assert page.get(url).context["form"] is not None
+    assert page.post(url, {"password1": "Boss-pass-2026!", "password2": "typo"}).status_code == 400
+    assert page.post(url, {"password1": "Boss-pass-2026!", "password2": "Boss-pass-2026!"}).status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Boss-pass-2026!")
+    again = api_for(municipal, persona("mayor")).post(
+        f"/api/provisioning-jobs/{job.pk}/initial-password/", {"password": "Other-pass-2026!"}
+    )
+    assert again.status_code == 400 and again.json()["errors"][0]["field"] == "password"  # only once
+    foreign = api_for(tenant_a, persona("alice")).post(
+        f"/api/provisioning-jobs/{job.pk}/initial-password/", {"password": "x"}
+    )
+    assert foreign.status_code == 404

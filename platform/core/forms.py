@@ -86,3 +86,14 @@ class TenantRequestForm(forms.Form):
         self.fields["parent"].queryset = Tenant.objects.exclude(kind=Tenant.Kind.ENTERPRISE_GROUP).exclude(
             schema_name="public"
         )
+
+
+class InitialPasswordForm(forms.Form):
+    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Password (again)"), strip=False, widget=forms.PasswordInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from core import health
 from core.access import has_permission, require
-from core.forms import MemberAddForm, MemberRoleForm, TenantLoginForm, TenantRequestForm
+from core.forms import InitialPasswordForm, MemberAddForm, MemberRoleForm, TenantLoginForm, TenantRequestForm
 from core.middleware import SESSION_TENANT_KEY
 from core.plugins import active_plugin_slugs, registry
 from core.roles import Perm
@@ -175,11 +175,7 @@ def tenant_list(request):
 
 @tenant_page(Perm.MANAGE_TENANTS)
 def provisioning_job(request, job_id):
-    _municipal_only(request)
-    try:
-        job = ProvisioningJob.objects.get(pk=job_id)
-    except (ProvisioningJob.DoesNotExist, ValidationError, ValueError):
-        raise Http404 from None
+    job = services.access_provisioning_job(request.user, request.tenant, job_id)
     if request.headers.get("Accept") == "application/json":
         return JsonResponse(
             {
@@ -189,7 +185,17 @@ def provisioning_job(request, job_id):
                 "done": job.finished_at is not None,
             }
         )
-    return render(request, "core/provisioning_job.html", {"job": job})
+    form = InitialPasswordForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_initial_password(request.user, request.tenant, job.pk, form.cleaned_data["password1"])
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("The administrator's password is set."))
+            return redirect("provisioning-job", job_id=job.pk)
+    context = {"job": job, "form": form if job.admin_needs_password() else None}
+    return render(request, "core/provisioning_job.html", context, status=400 if form.errors else 200)
 
 
 # --------------------------------------------------------------------------------------------------- health

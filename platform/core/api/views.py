@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -212,7 +213,20 @@ class ProvisioningJobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProvisioningJob
-        fields = ["id", "name", "short_code", "kind", "status", "steps", "error", "tenant", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "name",
+            "short_code",
+            "kind",
+            "status",
+            "steps",
+            "error",
+            "tenant",
+            "admin_username",
+            "admin_created",
+            "created_at",
+            "finished_at",
+        ]
 
 
 class MunicipalOnly:
@@ -239,9 +253,22 @@ class TenantViewSet(MunicipalOnly, mixins.ListModelMixin, mixins.RetrieveModelMi
         return Response(ProvisioningJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
+class InitialPasswordSerializer(serializers.Serializer):
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+
+
 class ProvisioningJobViewSet(MunicipalOnly, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Progress of tenant creation requests."""
 
     serializer_class = ProvisioningJobSerializer
     required_permission = Perm.MANAGE_TENANTS
     queryset = ProvisioningJob.objects.all()
+
+    @extend_schema(request=InitialPasswordSerializer, responses={204: None})
+    @action(detail=True, methods=["post"], url_path="initial-password")
+    def initial_password(self, request, pk=None):
+        """Set the first password of the administrator account this job created (once)."""
+        data = InitialPasswordSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.set_initial_password(request.user, request._request.tenant, pk, data.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
