@@ -35,6 +35,15 @@ def _check_role(tenant: Tenant, role: str) -> None:
         raise ValidationError({"role": _("This role exists only on the municipal union's tenant.")})
 
 
+def _set_password(user, password: str) -> None:
+    """Validate with Django's password validators (errors reported on the `password` field), then hash."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    user.set_password(password)
+
+
 def _check_not_last_admin(membership: Membership) -> None:
     if membership.role == Role.TENANT_ADMIN:
         others = Membership.objects.filter(tenant_id=membership.tenant_id, role=Role.TENANT_ADMIN).exclude(
@@ -69,11 +78,7 @@ def add_member(
         if not password:
             raise ValidationError({"password": _("A new user needs a password.")})
         user = User(username=username, full_name=full_name, email=email)
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise ValidationError({"password": exc.messages}) from None
-        user.set_password(password)
+        _set_password(user, password)
         user.full_clean(exclude=["password"])
         user.save()
     elif Membership.objects.filter(user=user, tenant_id=tenant.pk).exists():
@@ -167,9 +172,5 @@ def set_initial_password(actor, tenant: Tenant, job_id, password: str) -> None:
     if not job.admin_needs_password():
         raise ValidationError({"password": _("This administrator already has a password.")})
     user = get_user_model().objects.select_for_update().get(username=job.admin_username)
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from None
-    user.set_password(password)
+    _set_password(user, password)
     user.save(update_fields=["password"])

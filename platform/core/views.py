@@ -82,7 +82,7 @@ def home(request):
     tenant = request.tenant
     context = {
         "tenant": tenant,
-        "children": tenant.children.filter(is_active=True).order_by("kind", "short_code"),
+        "children": tenant.children.filter(is_active=True).order_by("kind", "division_code", "short_code"),
         "member_count": Membership.objects.filter(tenant_id=tenant.pk).count(),
         "plugins": [cfg for cfg in registry.all() if cfg.slug in active_plugin_slugs(tenant)],
     }
