@@ -13,6 +13,11 @@ from core.roles import Perm
 
 CORE_MENU: list[MenuItem] = [
     MenuItem(_("Home"), "home", Perm.VIEW_HOME, icon="home", weight=0),
+    MenuItem(_("Stations"), "stations:station-list", Perm.STATIONS_VIEW, icon="station", weight=10),
+    MenuItem(_("Reception register"), "stations:reception-list", Perm.STATIONS_VIEW, icon="register", weight=20),
+    MenuItem(_("Station funds"), "stations:fund-list", Perm.FUNDS_VIEW, icon="fund", weight=30),
+    MenuItem(_("Coverage"), "stations:coverage", Perm.STATIONS_VIEW, icon="chart", weight=40),
+    MenuItem(_("Units"), "stations:unit-list", Perm.STATIONS_VIEW, icon="tree", weight=50),
     MenuItem(_("Members"), "members", Perm.MANAGE_MEMBERS, icon="people", weight=900),
     MenuItem(_("Plugins"), "plugins", Perm.MANAGE_PLUGINS, icon="puzzle", weight=910),
     MenuItem(_("Tenants"), "tenant-list", Perm.MANAGE_TENANTS, icon="building", weight=920),

@@ -32,6 +32,12 @@ class Perm:
     # Only meaningful on the municipal tenant: create tenants, watch provisioning.
     MANAGE_TENANTS = "core.manage_tenants"
     VIEW_ROLLUPS = "core.view_rollups"
+    # Stations (platform/stations)
+    STATIONS_VIEW = "stations.view"
+    STATIONS_MANAGE = "stations.manage"  # units, stations, targets, policy
+    RECEPTION_REGISTER = "stations.register_visits"
+    FUNDS_VIEW = "stations.view_funds"
+    FUNDS_BOOK = "stations.book_funds"
 
 
 CORE_GRANTS: dict[str, frozenset[str]] = {
@@ -43,11 +49,19 @@ CORE_GRANTS: dict[str, frozenset[str]] = {
             Perm.USE_ADMIN,
             Perm.MANAGE_TENANTS,
             Perm.VIEW_ROLLUPS,
+            Perm.STATIONS_VIEW,
+            Perm.STATIONS_MANAGE,
+            Perm.RECEPTION_REGISTER,
+            Perm.FUNDS_VIEW,
+            Perm.FUNDS_BOOK,
         }
     ),
-    Role.STATION_STAFF: frozenset({Perm.VIEW_HOME}),
-    Role.REVIEWER: frozenset({Perm.VIEW_HOME}),
-    Role.VIEWER: frozenset({Perm.VIEW_HOME}),
+    # Station staff work their own station (the membership's unit scope): register visits, book the fund.
+    Role.STATION_STAFF: frozenset(
+        {Perm.VIEW_HOME, Perm.STATIONS_VIEW, Perm.RECEPTION_REGISTER, Perm.FUNDS_VIEW, Perm.FUNDS_BOOK}
+    ),
+    Role.REVIEWER: frozenset({Perm.VIEW_HOME, Perm.STATIONS_VIEW, Perm.FUNDS_VIEW}),
+    Role.VIEWER: frozenset({Perm.VIEW_HOME, Perm.STATIONS_VIEW}),
     Role.MUNICIPAL_ANALYST: frozenset({Perm.VIEW_HOME, Perm.VIEW_ROLLUPS}),
 }
 

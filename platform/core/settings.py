@@ -67,6 +67,7 @@ SHARED_APPS = [
 CORE_TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.admin",
+    "stations",
 ]
 
 

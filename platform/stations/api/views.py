@@ -1,0 +1,3 @@
+"""Station API views (filled in by the API work)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the stations (filled in by the pages work)."""
+
+urlpatterns: list = []

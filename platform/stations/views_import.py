@@ -1,0 +1,3 @@
+"""The unit import page (filled in by the import work)."""
+
+urlpatterns: list = []
