@@ -1,28 +1,93 @@
-"""The core's own rollup metric providers (same contract as a plugin's ``rollups.metrics``).
+"""The core's own rollup metric providers (the same contract as a plugin's ``rollups.metrics``).
 
-Stations and dossiers add their providers here as they land; the rollup jobs (issue 5) consume
-``core.plugins.metrics_for(tenant)``.
+Each ``compute(tenant, period)`` runs in the tenant's schema and returns ``[(dimensions, value)]`` — counts and
+sums only, never a name or an ID. ``period`` is ``None`` (everything up to now) or a ``(first_day, last_day)``
+pair of dates; the rollup jobs (issue 5) pass months and years.
 """
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from core.plugins import Metric
 
 
 def _members_by_role(tenant, period):
-    from django.db.models import Count
-
     from tenants.models import Membership
 
     rows = Membership.objects.filter(tenant_id=tenant.pk).values("role").annotate(n=Count("id")).order_by("role")
     return [({"role": row["role"]}, row["n"]) for row in rows]
 
 
+def _day_bounds(period):
+    first, last = period
+    tz = timezone.get_current_timezone()
+    return datetime.combine(first, time.min, tz), datetime.combine(last, time.max, tz)
+
+
+def _stations_by_kind(tenant, period):
+    from stations.models import Station
+
+    day = period[1] if period else timezone.localdate()
+    open_then = Q(established_on__lte=day) & (Q(closed_on__isnull=True) | Q(closed_on__gt=day))
+    rows = Station.objects.filter(open_then).values("kind").annotate(n=Count("id")).order_by("kind")
+    return [({"kind": row["kind"]}, row["n"]) for row in rows]
+
+
+def _coverage(tenant, period):
+    from stations.services import coverage_figures
+
+    year = (period[1] if period else timezone.localdate()).year
+    figures = coverage_figures(year)
+    return [({"measure": "required"}, figures.required), ({"measure": "covered"}, figures.covered)]
+
+
+def _receptions_by_stage(tenant, period):
+    from stations.models import ReceptionRecord
+
+    records = ReceptionRecord.objects.all()
+    if period:
+        records = records.filter(visited_at__range=_day_bounds(period))
+    rows = records.values("stage", "category").annotate(n=Count("id")).order_by("stage", "category")
+    return [({"stage": row["stage"], "category": row["category"]}, row["n"]) for row in rows]
+
+
+def _receptions_overdue(tenant, period):
+    from datetime import timedelta
+
+    from stations.models import ReceptionRecord, StationPolicy
+
+    day = period[1] if period else timezone.localdate()
+    limit = StationPolicy.current().reception_time_limit_days
+    cutoff = datetime.combine(day - timedelta(days=limit), time.min, timezone.get_current_timezone())
+    open_records = ReceptionRecord.objects.exclude(stage=ReceptionRecord.Stage.CLOSED)
+    return [({}, open_records.filter(visited_at__lt=cutoff).count())]
+
+
+def _fund_flows(tenant, period):
+    from stations.models import FundEntry
+
+    entries = FundEntry.objects.all()
+    if period:
+        entries = entries.filter(booked_on__range=period)
+    rows = entries.values("kind", "source").annotate(total=Sum("amount")).order_by("kind", "source")
+    return [({"kind": row["kind"], "source": row["source"]}, row["total"] or Decimal("0")) for row in rows]
+
+
 def core_metrics() -> list[Metric]:
     return [
+        Metric("core.members", "members by role", "people", _members_by_role, ("role",)),
+        Metric("stations.open", "open stations by kind", "stations", _stations_by_kind, ("kind",)),
         Metric(
-            name="core.members",
-            label="members by role",
-            unit="people",
-            compute=_members_by_role,
-            dimensions=("role",),
-        )
+            "stations.coverage", "station coverage of above-size enterprises", "enterprises", _coverage, ("measure",)
+        ),
+        Metric(
+            "stations.receptions", "reception records by stage", "records", _receptions_by_stage, ("stage", "category")
+        ),
+        Metric("stations.receptions_overdue", "overdue reception records", "records", _receptions_overdue),
+        Metric("stations.fund_flows", "fund income and expenditure", "CNY", _fund_flows, ("kind", "source")),
     ]
