@@ -19,3 +19,6 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.username
+
+    def get_full_name(self):
+        return self.full_name or super().get_full_name()

@@ -232,6 +232,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TenantKindEnum": "tenants.models.Tenant.Kind",
         "NewTenantKindEnum": "tenants.models.NEW_TENANT_KINDS",
+        "UnitKindEnum": "stations.models.Unit.Kind",
+        "StationKindEnum": "stations.models.Station.Kind",
+        "FundEntryKindEnum": "stations.models.FundEntry.Kind",
     },
 }
 

@@ -249,6 +249,9 @@ class StationPolicy(models.Model):
         verbose_name = _("station policy")
         verbose_name_plural = _("station policy")
 
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
     @classmethod
     def current(cls) -> StationPolicy:
         policy, _created = cls.objects.get_or_create(pk=1)

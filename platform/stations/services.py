@@ -52,14 +52,26 @@ def unit_subtree_ids(unit_id: int) -> set[int]:
     return ids
 
 
+def _unit_scope(user, tenant) -> set[int] | None:
+    """The unit ids a membership is limited to, or None for the whole tenant."""
+    membership = membership_for(user, tenant)
+    if membership is None or membership.unit_id is None or membership.role == Role.TENANT_ADMIN:
+        return None
+    return unit_subtree_ids(membership.unit_id)
+
+
+def visible_units(user, tenant):
+    """Units the user may see: all for a tenant-wide membership, else the user's unit subtree."""
+    require(user, tenant, Perm.STATIONS_VIEW)
+    scope = _unit_scope(user, tenant)
+    return Unit.objects.all() if scope is None else Unit.objects.filter(pk__in=scope)
+
+
 def visible_stations(user, tenant):
     """Stations the user may see: all for a tenant-wide membership, else those of the user's unit subtree."""
     require(user, tenant, Perm.STATIONS_VIEW)
-    membership = membership_for(user, tenant)
-    stations = Station.objects.all()
-    if membership.unit_id is None or membership.role == Role.TENANT_ADMIN:
-        return stations
-    return stations.filter(unit_id__in=unit_subtree_ids(membership.unit_id))
+    scope = _unit_scope(user, tenant)
+    return Station.objects.all() if scope is None else Station.objects.filter(unit_id__in=scope)
 
 
 def access_station(user, tenant, station_id) -> Station:
@@ -81,11 +93,9 @@ def access_reception(user, tenant, record_id, *, for_update=False) -> ReceptionR
 
 def visible_accounts(user, tenant):
     require(user, tenant, Perm.FUNDS_VIEW)
-    membership = membership_for(user, tenant)
-    accounts = FundAccount.objects.all()
-    if membership.unit_id is None or membership.role == Role.TENANT_ADMIN:
-        return accounts
-    return accounts.filter(station__in=visible_stations(user, tenant))
+    if _unit_scope(user, tenant) is None:
+        return FundAccount.objects.all()
+    return FundAccount.objects.filter(station__in=visible_stations(user, tenant))
 
 
 def access_account(user, tenant, account_id, *, for_update=False) -> FundAccount:
@@ -133,6 +143,10 @@ def build_unit(data: dict, instance: Unit | None = None) -> Unit:
         errors.setdefault("kind", []).append(_("Only enterprises carry a credit code or the no-premises flag."))
     if unit.union_is_sound and not unit.has_union:
         errors.setdefault("union_is_sound", []).append(_("A union can only be sound if it exists."))
+    if unit.credit_code and Unit.objects.filter(credit_code=unit.credit_code).exclude(pk=unit.pk).exists():
+        errors.setdefault("credit_code", []).append(_("Another unit has this credit code."))
+    if unit.kind == Unit.Kind.UNION and Unit.objects.filter(kind=Unit.Kind.UNION).exclude(pk=unit.pk).exists():
+        errors.setdefault("kind", []).append(_("The tenant's own union exists already."))
     if unit.parent_id and instance is not None and unit.parent_id in unit_subtree_ids(instance.pk):
         errors.setdefault("parent", []).append(_("A unit cannot be placed below itself."))
     if errors:
@@ -197,6 +211,8 @@ def save_station(actor, tenant, data: dict, instance: Station | None = None) -> 
             errors.setdefault("host_station", []).append(
                 _("The host must be the own station of a zone/park, township/street or community/village.")
             )
+    if station.closed_on and station.established_on and station.closed_on < station.established_on:
+        errors.setdefault("closed_on", []).append(_("A station closes after it was established."))
     if station.kind == Station.Kind.VIRTUAL and not (station.hotline or station.website or station.mailbox):
         errors.setdefault("hotline", []).append(_("A virtual station needs the hotline, a website or a mailbox."))
     if errors:
@@ -249,7 +265,8 @@ class Compliance:
         return str(REQUIREMENT_LABELS[self.requirement])
 
 
-def _open_on(day: date) -> Q:
+def open_on(day: date) -> Q:
+    """Stations open on `day` (established by then and not yet closed)."""
     return Q(established_on__lte=day) & (Q(closed_on__isnull=True) | Q(closed_on__gt=day))
 
 
@@ -257,7 +274,7 @@ def unit_compliance(unit: Unit, on_day: date | None = None, kinds: tuple[str, ..
     """Whether the unit's open stations satisfy its requirement (an own station satisfies every requirement)."""
     day = on_day or timezone.localdate()
     if kinds is None:
-        kinds = tuple(sorted(set(unit.stations.filter(_open_on(day)).values_list("kind", flat=True))))
+        kinds = tuple(sorted(set(unit.stations.filter(open_on(day)).values_list("kind", flat=True))))
     requirement = coverage_requirement(unit)
     if requirement == Requirement.NONE:
         complies = True
@@ -312,7 +329,7 @@ def coverage_figures(year: int) -> CoverageFigures:
     today = timezone.localdate()
     on_day = min(date(year, 12, 31), today) if year >= today.year else date(year, 12, 31)
     enterprises = Unit.objects.filter(kind=Unit.Kind.ENTERPRISE, has_union=True, above_designated_size=True)
-    covered = enterprises.filter(pk__in=Station.objects.filter(_open_on(on_day)).values("unit_id")).count()
+    covered = enterprises.filter(pk__in=Station.objects.filter(open_on(on_day)).values("unit_id")).count()
     return CoverageFigures(year, on_day, enterprises.count(), covered, target_for(year))
 
 
