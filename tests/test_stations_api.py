@@ -392,7 +392,7 @@ def test_viewer_cannot_book(world, tenant_a, persona, api_for):
 # ------------------------------------------------------------------------------------------------- coverage
 def test_coverage_endpoint(world, tenant_a, tenant_b, persona, api_for):
     with schema_context(tenant_a.schema_name):
-        services.set_default_targets(THIS_YEAR)
+        services.set_default_targets(persona("alice"), tenant_a, THIS_YEAR)
     api = api_for(tenant_a, persona("alice"))
     body = api.get(f"/api/coverage/?year={THIS_YEAR}").json()
     # 大企业 (own station) and 小企业 (none) count; tenant B's enterprise does not.

@@ -98,9 +98,9 @@ def test_compliance_by_station_kind(tenant_a):
         assert unit_compliance(big).complies
 
 
-def test_coverage_figures_against_targets(tenant_a, tenant_b):
+def test_coverage_figures_against_targets(tenant_a, tenant_b, persona):
     with schema_context(tenant_a.schema_name):
-        services.set_default_targets(LAST_YEAR)
+        services.set_default_targets(persona("alice"), tenant_a, LAST_YEAR)
         for seed in range(4):
             unit = enterprise(name=f"企业{seed}", seed=10 + seed)
             if seed < 3:

@@ -52,9 +52,7 @@ class Unit(models.Model):
     union_is_sound = models.BooleanField(_("union is sound"), default=False)
     above_designated_size = models.BooleanField(_("above designated size (规模以上)"), default=False)
     industry = models.CharField(_("industry"), max_length=100, blank=True)
-    without_premises = models.BooleanField(
-        _("building-economy enterprise without premises"), default=False
-    )
+    without_premises = models.BooleanField(_("building-economy enterprise without premises"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -65,9 +63,7 @@ class Unit(models.Model):
             models.UniqueConstraint(
                 fields=["credit_code"], condition=~models.Q(credit_code=""), name="unit_credit_code_unique"
             ),
-            models.UniqueConstraint(
-                fields=["kind"], condition=models.Q(kind="union"), name="unit_one_own_union"
-            ),
+            models.UniqueConstraint(fields=["kind"], condition=models.Q(kind="union"), name="unit_one_own_union"),
             models.CheckConstraint(
                 condition=models.Q(union_is_sound=False) | models.Q(has_union=True),
                 name="unit_sound_union_exists",
@@ -416,7 +412,9 @@ class FundEntry(models.Model):
         NAMED_DONATION = "named_donation", _("Named donation (冠名帮扶)")
         PAIRED_DONATION = "paired_donation", _("Paired donation (结对帮扶)")
 
-    account = models.ForeignKey(FundAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(
+        FundAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="entries"
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)

@@ -33,7 +33,9 @@ from stations.models import (
     FundAccount,
     FundEntry,
     ReceptionRecord,
+    ServicePoint,
     Station,
+    StationStaff,
     Unit,
 )
 from stations.validators import normalize_uscc
@@ -221,6 +223,42 @@ def save_station(actor, tenant, data: dict, instance: Station | None = None) -> 
     return station
 
 
+@transaction.atomic
+def add_station_staff(actor, tenant, station_id, *, name: str, full_time: bool = False, duty: str = ""):
+    require(actor, tenant, Perm.STATIONS_MANAGE)
+    station = access_station(actor, tenant, station_id)
+    member = StationStaff(station=station, name=(name or "").strip(), full_time=full_time, duty=(duty or "").strip())
+    member.full_clean()
+    member.save()
+    return member
+
+
+@transaction.atomic
+def remove_station_staff(actor, tenant, staff_id) -> None:
+    require(actor, tenant, Perm.STATIONS_MANAGE)
+    deleted, _rows = StationStaff.objects.filter(pk=staff_id, station__in=visible_stations(actor, tenant)).delete()
+    if not deleted:
+        raise Http404
+
+
+@transaction.atomic
+def add_service_point(actor, tenant, station_id, *, name: str, location: str = ""):
+    require(actor, tenant, Perm.STATIONS_MANAGE)
+    station = access_station(actor, tenant, station_id)
+    point = ServicePoint(station=station, name=(name or "").strip(), location=(location or "").strip())
+    point.full_clean()
+    point.save()
+    return point
+
+
+@transaction.atomic
+def remove_service_point(actor, tenant, point_id) -> None:
+    require(actor, tenant, Perm.STATIONS_MANAGE)
+    deleted, _rows = ServicePoint.objects.filter(pk=point_id, station__in=visible_stations(actor, tenant)).delete()
+    if not deleted:
+        raise Http404
+
+
 # ---------------------------------------------------------------------------------------------- coverage
 class Requirement(enum.StrEnum):
     OWN = "own"
@@ -288,8 +326,21 @@ def unit_compliance(unit: Unit, on_day: date | None = None, kinds: tuple[str, ..
 DEFAULT_TARGET_STEPS = (Decimal("50"), Decimal("75"), Decimal("100"))  # D-ST2: 50 % the first year, all in 3
 
 
-def set_default_targets(start_year: int) -> list[CoverageTarget]:
+@transaction.atomic
+def set_coverage_target(actor, tenant, *, year: int, share) -> CoverageTarget:
+    """Set the share (0–100 %) that a year's coverage must reach."""
+    require(actor, tenant, Perm.STATIONS_MANAGE)
+    target = CoverageTarget.objects.filter(year=year).first() or CoverageTarget(year=year)
+    target.share = share
+    target.full_clean()
+    target.save()
+    return target
+
+
+@transaction.atomic
+def set_default_targets(actor, tenant, start_year: int) -> list[CoverageTarget]:
     """50 % in the first year, 100 % by the third (75 % between); existing years are kept."""
+    require(actor, tenant, Perm.STATIONS_MANAGE)
     return [
         CoverageTarget.objects.get_or_create(year=start_year + offset, defaults={"share": share})[0]
         for offset, share in enumerate(DEFAULT_TARGET_STEPS)
@@ -370,6 +421,7 @@ def _advance(actor, tenant, record_id, expected: str, required: dict[str, str], 
         raise ValidationError(errors)
     for field, value in {**required, **changes}.items():
         setattr(record, field, value.strip() if isinstance(value, str) else value)
+    record.full_clean()
     record.save()
     return record
 
@@ -397,7 +449,7 @@ def handle_visit(actor, tenant, record_id, *, action_taken: str, handler_name: s
         ReceptionRecord.Stage.ARCHIVED,
         {"action_taken": action_taken},
         {
-            "handler_name": handler_name or actor.get_full_name() or actor.username,
+            "handler_name": handler_name or actor.get_full_name() or actor.get_username(),
             "referred_to": referred_to,
             "stage": ReceptionRecord.Stage.HANDLED,
             "handled_by": actor,

@@ -1,3 +1,546 @@
-"""Pages of the stations (filled in by the pages work)."""
+"""Pages of the stations: stations and their checklist, units and coverage, the reception register, the funds.
 
-urlpatterns: list = []
+Views stay thin: they parse forms (``stations.forms``) and call ``stations.services``, which check permissions and
+the actor's station scope. Reads go through ``visible_stations`` / ``visible_accounts`` (404 for "not yours" and
+"missing" alike) and load what a page shows in a fixed number of queries, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, Case, Count, Max, OuterRef, Q, Subquery, Value, When
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.access import require
+from core.roles import Perm
+from core.views import can, form_errors_from, tenant_page
+from stations import forms, services
+from stations.models import CoverageTarget, FundEntry, ReceptionRecord, Station, StationPolicy, Unit
+
+PAGE_SIZE = 50
+FUND_ENTRY_LIMIT = 200
+CHECKLIST_GROUPS = {
+    "hardware": gettext_lazy("Hardware"),
+    "staff": gettext_lazy("Staff"),
+    "rules": gettext_lazy("Rules posted on the wall"),
+}
+# Roots of the unit tree: the union first, then the areas, then enterprises without a parent.
+UNIT_KIND_RANK = {kind: rank for rank, kind in enumerate(["union", "zone", "township", "community", "enterprise"])}
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def money(value) -> str:
+    """A Decimal amount as "1,234.50" (exact: Decimal formatting, never float)."""
+    return f"{value:,.2f}"
+
+
+def _get_or_404(queryset, pk):
+    try:
+        return queryset.get(pk=pk)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
+
+
+def _status(*forms_) -> int:
+    return 400 if any(form is not None and form.errors for form in forms_) else 200
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _with_overdue(records, policy: StationPolicy, today):
+    """Annotate ``overdue`` in the query: a record is overdue when it is not closed and today is after its visit
+    day plus the time limit, i.e. it was visited before the start of (today − limit)."""
+    cutoff = timezone.make_aware(datetime.combine(today - timedelta(days=policy.reception_time_limit_days), time.min))
+    return records.annotate(
+        overdue=Case(
+            When(Q(visited_at__lt=cutoff) & ~Q(stage=ReceptionRecord.Stage.CLOSED), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def _add_due_dates(records, policy: StationPolicy) -> None:
+    for record in records:
+        record.due_on = record.due_date(policy)
+
+
+# ----------------------------------------------------------------------------------------------- stations
+@tenant_page(Perm.STATIONS_VIEW)
+def station_list(request):
+    stations = (
+        services.visible_stations(request.user, request.tenant)
+        .select_related("unit")
+        .prefetch_related("staff")  # Station.checklist() reads the staff
+        .order_by("name")
+    )
+    kind = request.GET.get("kind", "")
+    if kind in Station.Kind.values:
+        stations = stations.filter(kind=kind)
+    else:
+        kind = ""
+    stations = list(stations)
+    today = timezone.localdate()
+    for station in stations:
+        station.missing_count = len(station.missing())
+        station.is_open = station.is_open_on(today)
+    context = {
+        "stations": stations,
+        "kinds": Station.Kind.choices,
+        "kind": kind,
+        "can_manage": can(request, Perm.STATIONS_MANAGE),
+    }
+    return render(request, "stations/station_list.html", context)
+
+
+@tenant_page(Perm.STATIONS_VIEW)
+def station_detail(request, station_id: int):
+    visible = services.visible_stations(request.user, request.tenant)
+    station = _get_or_404(
+        visible.select_related("unit", "host_station", "fund").prefetch_related("staff", "service_points"),
+        station_id,
+    )
+    checklist = station.checklist()
+    groups = [
+        (label, rows)
+        for key, label in CHECKLIST_GROUPS.items()
+        if (rows := [row for row in checklist if row["group"] == key])
+    ]
+    attached = []
+    if station.kind == Station.Kind.OWN:
+        attached = list(visible.filter(host_station=station).select_related("unit").order_by("name"))
+    policy = StationPolicy.current()
+    receptions = list(_with_overdue(station.receptions.all(), policy, timezone.localdate())[:10])
+    _add_due_dates(receptions, policy)
+    fund = getattr(station, "fund", None)  # a missing reverse one-to-one raises an AttributeError subclass
+    if fund is not None:
+        fund.balance_text = money(fund.balance)
+    context = {
+        "station": station,
+        "groups": groups,
+        "missing": [row["item"] for row in checklist if not row["ok"]],
+        "attached": attached,
+        "receptions": receptions,
+        "fund": fund,
+        "can_manage": can(request, Perm.STATIONS_MANAGE),
+        "can_register": can(request, Perm.RECEPTION_REGISTER),
+        "can_view_funds": can(request, Perm.FUNDS_VIEW),
+        "can_book": can(request, Perm.FUNDS_BOOK),
+    }
+    return render(request, "stations/station_detail.html", context)
+
+
+def _station_form(request, station: Station | None):
+    initial = {}
+    if station is None and request.GET.get("unit", "").isdigit():
+        initial["unit"] = int(request.GET["unit"])
+    title_name = station.name if station else ""
+    form = forms.StationForm(data=_posted(request), instance=station, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {field: form.cleaned_data[field] for field in services.STATION_FIELDS if field in form.cleaned_data}
+        try:
+            saved = services.save_station(request.user, request.tenant, data, instance=station)
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Station saved."))
+            return redirect("stations:station-detail", station_id=saved.pk)
+    context = {"form": form, "station": station, "title_name": title_name}
+    return render(request, "stations/station_form.html", context, status=_status(form))
+
+
+@tenant_page(Perm.STATIONS_MANAGE)
+def station_new(request):
+    return _station_form(request, None)
+
+
+@tenant_page(Perm.STATIONS_MANAGE)
+def station_edit(request, station_id: int):
+    return _station_form(request, services.access_station(request.user, request.tenant, station_id))
+
+
+# -------------------------------------------------------------------------------------------------- units
+def _unit_tree(units: list[Unit]) -> list[tuple[Unit, int]]:
+    """Units in tree order with their depth; a unit whose parent is not in the list is a root."""
+    ids = {unit.pk for unit in units}
+    children: dict[int | None, list[Unit]] = defaultdict(list)
+    for unit in sorted(units, key=lambda u: (UNIT_KIND_RANK.get(u.kind, 99), u.name)):
+        children[unit.parent_id if unit.parent_id in ids else None].append(unit)
+    ordered: list[tuple[Unit, int]] = []
+    stack = [(unit, 0) for unit in reversed(children[None])]
+    while stack:
+        unit, depth = stack.pop()
+        ordered.append((unit, depth))
+        stack.extend((child, depth + 1) for child in reversed(children[unit.pk]))
+    return ordered
+
+
+@tenant_page(Perm.STATIONS_VIEW)
+def unit_list(request):
+    units = services.visible_units(request.user, request.tenant)
+    open_stations = Station.objects.filter(services.open_on(timezone.localdate()), unit__in=units)
+    # The kinds of open stations of every unit in one query, so unit_compliance never queries per unit.
+    kinds: dict[int, set[str]] = defaultdict(set)
+    for unit_id, kind in open_stations.values_list("unit_id", "kind").distinct():
+        kinds[unit_id].add(kind)
+    query = request.GET.get("q", "").strip()
+    only_failing = request.GET.get("failing") == "1"
+    kind_labels = dict(Station.Kind.choices)
+    rows = []
+    for unit, depth in _unit_tree(list(units)):
+        compliance = services.unit_compliance(unit, kinds=tuple(sorted(kinds.get(unit.pk, ()))))
+        if query and query.lower() not in unit.name.lower() and query.upper() != unit.credit_code:
+            continue
+        if only_failing and compliance.complies:
+            continue
+        rows.append(
+            {
+                "unit": unit,
+                "indent": f"{depth * 1.5:.1f}em",
+                "compliance": compliance,
+                "station_kinds": [kind_labels[kind] for kind in compliance.station_kinds],
+                "required": compliance.requirement != services.Requirement.NONE,
+            }
+        )
+    context = {"rows": rows, "q": query, "failing": only_failing, "can_manage": can(request, Perm.STATIONS_MANAGE)}
+    return render(request, "stations/unit_list.html", context)
+
+
+def _unit_form(request, unit: Unit | None):
+    initial = {}
+    if unit is None and request.GET.get("parent", "").isdigit():
+        initial["parent"] = int(request.GET["parent"])
+    title_name = unit.name if unit else ""
+    form = forms.UnitForm(data=_posted(request), instance=unit, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {field: form.cleaned_data[field] for field in services.UNIT_FIELDS if field in form.cleaned_data}
+        try:
+            services.save_unit(request.user, request.tenant, data, instance=unit)
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Unit saved."))
+            return redirect("stations:unit-list")
+    context = {"form": form, "unit": unit, "title_name": title_name}
+    return render(request, "stations/unit_form.html", context, status=_status(form))
+
+
+@tenant_page(Perm.STATIONS_MANAGE)
+def unit_new(request):
+    return _unit_form(request, None)
+
+
+@tenant_page(Perm.STATIONS_MANAGE)
+def unit_edit(request, unit_id: int):
+    return _unit_form(request, _get_or_404(Unit.objects.all(), unit_id))
+
+
+# ----------------------------------------------------------------------------------------------- coverage
+@tenant_page(Perm.STATIONS_VIEW)
+def coverage(request):
+    today = timezone.localdate()
+    years = forms.year_choices(today)
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    if year not in years:
+        year = today.year
+    can_manage = can(request, Perm.STATIONS_MANAGE)
+    target_form = forms.CoverageTargetForm(prefix="target", initial={"year": year})
+    defaults_form = forms.DefaultTargetsForm(prefix="defaults", initial={"start_year": today.year})
+    if request.method == "POST":
+        require(request.user, request.tenant, Perm.STATIONS_MANAGE)
+        action = request.POST.get("action")
+        if action == "target":
+            target_form = forms.CoverageTargetForm(request.POST, prefix="target")
+            if target_form.is_valid():
+                try:
+                    target = services.set_coverage_target(request.user, request.tenant, **target_form.cleaned_data)
+                except ValidationError as exc:
+                    form_errors_from(target_form, exc)
+                else:
+                    messages.success(request, _("The target of %(year)s is saved.") % {"year": target.year})
+                    return redirect(f"{reverse('stations:coverage')}?year={target.year}")
+        elif action == "defaults":
+            defaults_form = forms.DefaultTargetsForm(request.POST, prefix="defaults")
+            if defaults_form.is_valid():
+                start = defaults_form.cleaned_data["start_year"]
+                services.set_default_targets(request.user, request.tenant, start)
+                messages.success(request, _("The default targets are applied."))
+                return redirect(f"{reverse('stations:coverage')}?year={start}")
+        else:
+            messages.error(request, _("Unknown action."))
+            return redirect("stations:coverage")
+
+    figures = services.coverage_figures(year)
+    lacking = (
+        services.visible_units(request.user, request.tenant)
+        .filter(kind=Unit.Kind.ENTERPRISE, has_union=True, above_designated_size=True)
+        .exclude(pk__in=Station.objects.filter(services.open_on(figures.on_day)).values("unit_id"))
+        .order_by("name")
+    )
+    lacking_rows = [(unit, services.REQUIREMENT_LABELS[services.coverage_requirement(unit)]) for unit in lacking]
+    share = figures.share
+    context = {
+        "figures": figures,
+        "year": year,
+        "years": years,
+        "bar_width": min(share, 100) if share is not None else 0,
+        "lacking": lacking_rows,
+        "targets": CoverageTarget.objects.order_by("year"),
+        "can_manage": can_manage,
+        "target_form": target_form,
+        "defaults_form": defaults_form,
+    }
+    return render(request, "stations/coverage.html", context, status=_status(target_form, defaults_form))
+
+
+# ---------------------------------------------------------------------------------------------- reception
+@tenant_page(Perm.STATIONS_VIEW)
+def reception_list(request):
+    visible = services.visible_stations(request.user, request.tenant)
+    policy = StationPolicy.current()
+    records = _with_overdue(ReceptionRecord.objects.filter(station__in=visible), policy, timezone.localdate())
+    records = records.select_related("station", "employer").order_by("-visited_at", "-pk")
+    stage = request.GET.get("stage", "")
+    if stage in ReceptionRecord.Stage.values:
+        records = records.filter(stage=stage)
+    else:
+        stage = ""
+    station_id = request.GET.get("station", "")
+    if station_id.isdigit():
+        records = records.filter(station_id=int(station_id))
+    else:
+        station_id = ""
+    overdue_only = request.GET.get("overdue") == "1"
+    if overdue_only:
+        records = records.filter(overdue=True)
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    _add_due_dates(page, policy)
+    context = {
+        "page": page,
+        "stations": visible.order_by("name").only("pk", "name"),
+        "stages": ReceptionRecord.Stage.choices,
+        "stage": stage,
+        "station_id": station_id,
+        "overdue_only": overdue_only,
+        "policy": policy,
+        "can_register": can(request, Perm.RECEPTION_REGISTER),
+    }
+    return render(request, "stations/reception_list.html", context)
+
+
+@tenant_page(Perm.RECEPTION_REGISTER)
+def reception_new(request):
+    visible = services.visible_stations(request.user, request.tenant)
+    initial = {}
+    if request.GET.get("station", "").isdigit():
+        initial["station"] = int(request.GET["station"])
+    form = forms.ReceptionForm(visible, data=_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            record = services.register_visit(
+                request.user,
+                request.tenant,
+                station=data["station"],
+                visitor_name=data["visitor_name"],
+                category=data["category"],
+                request=data["request"],
+                visited_at=data["visited_at"],
+                visitor_phone=data["visitor_phone"],
+                employer=data["employer"],
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("The visit is registered."))
+            return redirect("stations:reception-detail", record_id=record.pk)
+    return render(request, "stations/reception_form.html", {"form": form}, status=_status(form))
+
+
+def _error_lines(form) -> list[str]:
+    lines = []
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else None
+        lines.extend(f"{label}: {message}" if label else message for message in errors)
+    return lines
+
+
+@tenant_page(Perm.STATIONS_VIEW)
+def reception_detail(request, record_id: int):
+    visible = services.visible_stations(request.user, request.tenant)
+    records = ReceptionRecord.objects.filter(station__in=visible).select_related(
+        "station", "employer", "registered_by", "archived_by", "handled_by", "closed_by"
+    )
+    record = _get_or_404(records, record_id)
+    can_register = can(request, Perm.RECEPTION_REGISTER)
+    next_action = forms.STAGE_ACTIONS.get(record.stage)  # (action, form class, service) or None once closed
+    form = None
+    stage_errors: list[str] = []
+    if request.method == "POST":
+        require(request.user, request.tenant, Perm.RECEPTION_REGISTER)
+        action = request.POST.get("action", "")
+        if action not in forms.ACTIONS:
+            stage_errors.append(_("Unknown action."))
+        else:
+            form_class, service = forms.ACTIONS[action]
+            posted = form_class(request.POST)
+            if posted.is_valid():
+                try:
+                    service(request.user, request.tenant, record.pk, **posted.cleaned_data)
+                except ValidationError as exc:
+                    form_errors_from(posted, exc)
+                else:
+                    messages.success(request, _("The record moved to its next stage."))
+                    return redirect("stations:reception-detail", record_id=record.pk)
+            if next_action and action == next_action[0]:
+                form = posted
+            else:
+                # A stage that is not the next one: say why, and keep offering the right form.
+                stage_errors = _error_lines(posted)
+    if form is None and next_action and can_register:
+        form = next_action[1]()
+    policy = StationPolicy.current()
+    stages = [
+        {"label": ReceptionRecord.Stage.REGISTERED.label, "by": record.registered_by, "at": record.registered_at},
+        {"label": ReceptionRecord.Stage.ARCHIVED.label, "by": record.archived_by, "at": record.archived_at},
+        {"label": ReceptionRecord.Stage.HANDLED.label, "by": record.handled_by, "at": record.handled_at},
+        {"label": ReceptionRecord.Stage.CLOSED.label, "by": record.closed_by, "at": record.closed_at},
+    ]
+    context = {
+        "record": record,
+        "stages": stages,
+        "form": form,
+        "action": next_action[0] if next_action else None,
+        "next_stage_label": ReceptionRecord.Stage(record.next_stage()).label if record.next_stage() else None,
+        "stage_errors": stage_errors,
+        "due_on": record.due_date(policy),
+        "overdue": record.is_overdue(policy=policy),
+    }
+    status = 400 if stage_errors or (form is not None and form.errors) else 200
+    return render(request, "stations/reception_detail.html", context, status=status)
+
+
+# -------------------------------------------------------------------------------------------------- funds
+@tenant_page(Perm.FUNDS_VIEW)
+def fund_list(request):
+    accounts = list(
+        services.visible_accounts(request.user, request.tenant)
+        .select_related("station__unit")
+        .annotate(entry_count=Count("entries"), last_booked_on=Max("entries__booked_on"))
+        .order_by("name")
+    )
+    for account in accounts:
+        account.balance_text = money(account.balance)
+    can_book = can(request, Perm.FUNDS_BOOK)
+    form = None
+    if can_book:
+        stations = services.visible_stations(request.user, request.tenant)
+        form = forms.OpenAccountForm(stations, data=_posted(request))
+        if request.method == "POST" and form.is_valid():
+            try:
+                account = services.open_account(
+                    request.user, request.tenant, name=form.cleaned_data["name"], station=form.cleaned_data["station"]
+                )
+            except ValidationError as exc:
+                form_errors_from(form, exc)
+            else:
+                messages.success(request, _("The account is opened."))
+                return redirect("stations:fund-detail", account_id=account.pk)
+    elif request.method == "POST":
+        raise Http404
+    context = {
+        "accounts": accounts,
+        "total": money(sum(account.balance for account in accounts)),
+        "form": form,
+        "can_book": can_book,
+    }
+    return render(request, "stations/fund_list.html", context, status=_status(form))
+
+
+@tenant_page(Perm.FUNDS_VIEW)
+def fund_detail(request, account_id: int):
+    account = _get_or_404(services.visible_accounts(request.user, request.tenant).select_related("station"), account_id)
+    entries_query = (
+        account.entries.select_related("created_by")
+        .annotate(reversed_by_pk=Subquery(FundEntry.objects.filter(reverses=OuterRef("pk")).values("pk")[:1]))
+        .order_by("-id")
+    )
+    entries = list(entries_query[:FUND_ENTRY_LIMIT])
+    more = len(entries) == FUND_ENTRY_LIMIT and account.entries.count() > FUND_ENTRY_LIMIT
+    for entry in entries:
+        entry.amount_text = money(entry.amount)
+        entry.balance_after_text = money(entry.balance_after)
+    account.balance_text = money(account.balance)
+    reversible = [e for e in entries if e.kind != FundEntry.Kind.REVERSAL and e.reversed_by_pk is None]
+
+    can_book = can(request, Perm.FUNDS_BOOK)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    income_form = forms.IncomeForm(prefix="income", data=request.POST if action == "income" else None)
+    expenditure_form = forms.ExpenditureForm(
+        prefix="expenditure", data=request.POST if action == "expenditure" else None
+    )
+    reversal_form = forms.ReversalForm(reversible, prefix="reverse", data=request.POST if action == "reverse" else None)
+    if request.method == "POST":
+        require(request.user, request.tenant, Perm.FUNDS_BOOK)
+        posted = {"income": income_form, "expenditure": expenditure_form, "reverse": reversal_form}.get(action)
+        if posted is None:
+            messages.error(request, _("Unknown action."))
+            return redirect("stations:fund-detail", account_id=account.pk)
+        if posted.is_valid():
+            data = posted.cleaned_data
+            try:
+                if action == "income":
+                    services.book_income(request.user, request.tenant, account.pk, **data)
+                elif action == "expenditure":
+                    services.book_expenditure(request.user, request.tenant, account.pk, **data)
+                else:
+                    services.reverse_entry(request.user, request.tenant, data["entry"], note=data["note"])
+            except ValidationError as exc:
+                form_errors_from(posted, exc)
+            else:
+                messages.success(request, _("The entry is booked."))
+                return redirect("stations:fund-detail", account_id=account.pk)
+    context = {
+        "account": account,
+        "entries": entries,
+        "more": more,
+        "limit": FUND_ENTRY_LIMIT,
+        "can_book": can_book,
+        "income_form": income_form,
+        "expenditure_form": expenditure_form,
+        "reversal_form": reversal_form if reversible or reversal_form.errors else None,
+    }
+    status = _status(income_form, expenditure_form, reversal_form)
+    return render(request, "stations/fund_detail.html", context, status=status)
+
+
+urlpatterns = [
+    path("", station_list, name="station-list"),
+    path("new/", station_new, name="station-new"),
+    path("<int:station_id>/", station_detail, name="station-detail"),
+    path("<int:station_id>/edit/", station_edit, name="station-edit"),
+    path("units/", unit_list, name="unit-list"),
+    path("units/new/", unit_new, name="unit-new"),
+    path("units/<int:unit_id>/edit/", unit_edit, name="unit-edit"),
+    path("coverage/", coverage, name="coverage"),
+    path("reception/", reception_list, name="reception-list"),
+    path("reception/new/", reception_new, name="reception-new"),
+    path("reception/<int:record_id>/", reception_detail, name="reception-detail"),
+    path("funds/", fund_list, name="fund-list"),
+    path("funds/<int:account_id>/", fund_detail, name="fund-detail"),
+]
