@@ -41,6 +41,7 @@ def test_production_settings_pass_deploy_checks():
     for name in PRODUCTION_OVERRIDES:
         env.pop(name, None)
     env["BANGFU_SECRET_KEY"] = secrets.token_urlsafe(45)  # 60 random characters
+    env["BANGFU_PII_KEY"] = secrets.token_urlsafe(40)
     # The settings need a URL to load; `check` never connects to it.
     env.setdefault("DATABASE_URL", "postgresql://bangfu@127.0.0.1:5432/bangfu")
     assert len(env["BANGFU_SECRET_KEY"]) == 60
@@ -84,6 +85,22 @@ def test_production_settings_refuse_a_missing_or_short_secret_key():
         )
         assert result.returncode != 0
         assert "BANGFU_SECRET_KEY" in result.stderr, result.stderr
+
+
+def test_production_settings_refuse_a_missing_pii_key():
+    env = {**os.environ, "BANGFU_SECRET_KEY": secrets.token_urlsafe(45)}
+    env.setdefault("DATABASE_URL", "postgresql://bangfu@127.0.0.1:5432/bangfu")
+    env.pop("BANGFU_PII_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--settings=core.settings_production"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode != 0
+    assert "BANGFU_PII_KEY" in result.stderr, result.stderr
 
 
 def test_env_example_lists_every_settings_variable():

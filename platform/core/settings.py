@@ -33,6 +33,10 @@ DEBUG = env_bool("BANGFU_DEBUG")
 # The fallback key is for the local stack only; core.settings_production refuses to start without one.
 SECRET_KEY = os.environ.get("BANGFU_SECRET_KEY") or "insecure-local-only-key-do-not-use-in-production"
 
+# Master key for personal data (encryption and blind index, see core.pii). The fallback is for the local stack
+# only; core.settings_production refuses to start without a real one. Losing it loses the encrypted data.
+BANGFU_PII_KEY = os.environ.get("BANGFU_PII_KEY") or "insecure-local-only-pii-key-do-not-use-in-production"
+
 # Tenants are served at <short_code>.<BASE_DOMAIN>; `*.localhost` resolves to loopback in browsers.
 BASE_DOMAIN = os.environ.get("BANGFU_BASE_DOMAIN", "localhost")
 # Hosts that serve the public (non-tenant) site: landing page and health check.

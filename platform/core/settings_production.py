@@ -21,6 +21,13 @@ if len(SECRET_KEY) < 50:
         "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`"
     )
 
+BANGFU_PII_KEY = os.environ.get("BANGFU_PII_KEY", "")
+if len(BANGFU_PII_KEY) < 32:
+    raise ImproperlyConfigured(
+        "BANGFU_PII_KEY must be set to a random string of at least 32 characters (it encrypts personal data; "
+        "keep a backup: without it the encrypted data cannot be read)"
+    )
+
 DEBUG = False
 
 # ------------------------------------------------------------------------------------------------- HTTPS
