@@ -38,6 +38,13 @@ class Perm:
     RECEPTION_REGISTER = "stations.register_visits"
     FUNDS_VIEW = "stations.view_funds"
     FUNDS_BOOK = "stations.book_funds"
+    # Dossiers (platform/dossiers)
+    DOSSIERS_VIEW = "dossiers.view"  # ID numbers masked
+    DOSSIERS_EDIT = "dossiers.edit"  # drafts: create, change, submit
+    DOSSIERS_REVIEW = "dossiers.review"  # review, return, lift; decide annual-review tasks
+    DOSSIERS_FILE = "dossiers.file"  # file and cancel; run the annual review; set the living standard
+    DOSSIERS_VIEW_ID = "dossiers.view_id_number"  # the full resident ID number (each view audited)
+    ASSISTANCE_RECORD = "dossiers.record_assistance"
 
 
 CORE_GRANTS: dict[str, frozenset[str]] = {
@@ -54,14 +61,39 @@ CORE_GRANTS: dict[str, frozenset[str]] = {
             Perm.RECEPTION_REGISTER,
             Perm.FUNDS_VIEW,
             Perm.FUNDS_BOOK,
+            Perm.DOSSIERS_VIEW,
+            Perm.DOSSIERS_EDIT,
+            Perm.DOSSIERS_REVIEW,
+            Perm.DOSSIERS_FILE,
+            Perm.DOSSIERS_VIEW_ID,
+            Perm.ASSISTANCE_RECORD,
         }
     ),
     # Station staff work their own station (the membership's unit scope): register visits, book the fund.
+    # They keep dossiers (drafts, submission, assistance) but see ID numbers masked.
     Role.STATION_STAFF: frozenset(
-        {Perm.VIEW_HOME, Perm.STATIONS_VIEW, Perm.RECEPTION_REGISTER, Perm.FUNDS_VIEW, Perm.FUNDS_BOOK}
+        {
+            Perm.VIEW_HOME,
+            Perm.STATIONS_VIEW,
+            Perm.RECEPTION_REGISTER,
+            Perm.FUNDS_VIEW,
+            Perm.FUNDS_BOOK,
+            Perm.DOSSIERS_VIEW,
+            Perm.DOSSIERS_EDIT,
+            Perm.ASSISTANCE_RECORD,
+        }
     ),
-    Role.REVIEWER: frozenset({Perm.VIEW_HOME, Perm.STATIONS_VIEW, Perm.FUNDS_VIEW}),
-    Role.VIEWER: frozenset({Perm.VIEW_HOME, Perm.STATIONS_VIEW}),
+    Role.REVIEWER: frozenset(
+        {
+            Perm.VIEW_HOME,
+            Perm.STATIONS_VIEW,
+            Perm.FUNDS_VIEW,
+            Perm.DOSSIERS_VIEW,
+            Perm.DOSSIERS_REVIEW,
+            Perm.DOSSIERS_VIEW_ID,
+        }
+    ),
+    Role.VIEWER: frozenset({Perm.VIEW_HOME, Perm.STATIONS_VIEW, Perm.DOSSIERS_VIEW}),
     Role.MUNICIPAL_ANALYST: frozenset({Perm.VIEW_HOME, Perm.VIEW_ROLLUPS}),
 }
 

@@ -72,6 +72,7 @@ CORE_TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.admin",
     "stations",
+    "dossiers",
 ]
 
 

@@ -1,0 +1,507 @@
+"""Domain acts on hardship-worker dossiers.
+
+Data flow
+---------
+``file_dossier`` takes plain input (household facts, members with their resident ID numbers, consents), validates
+every ID number (``core.pii.parse_resident_id``), refuses health and disability data without a recorded consent,
+encrypts each number with the tenant's key, stores its keyed hash and masked form, computes eligibility
+(``assess``) and records the first transition — all in one transaction. Later changes go through
+``update_dossier`` (drafts and returned dossiers only) and ``transition`` (the lifecycle, each step by a permitted
+role with a reason). A full ID number leaves the database only through ``reveal_id_number``, which checks the
+permission and writes the audit row in the same transaction.
+
+Eligibility: per-capita income = the household's monthly income / its size, compared with the tenant's
+minimum-living standard (低保) of the year. At or below the standard: deep hardship; up to 1.5 × the standard (the
+national "低保边缘" line): relative hardship; above that, a household hit by an accident, disaster or serious
+illness (main or secondary cause, with what happened) is in hardship by accident; otherwise not eligible. The
+reasons are stored as codes with their figures and rendered in the reader's language.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.access import has_permission, membership_for, require
+from core.pii import blind_index, decrypt, encrypt, mask_resident_id, parse_resident_id
+from core.roles import Perm, Role
+from dossiers.models import (
+    Assistance,
+    Consent,
+    Dossier,
+    DossierTransition,
+    HouseholdMember,
+    IdNumberView,
+    LivingStandard,
+    ReviewCampaign,
+    ReviewTask,
+)
+
+CENT = Decimal("0.01")
+RELATIVE_FACTOR = Decimal("1.5")
+S = Dossier.Status
+
+# Who may move a dossier from one status to another (D-DO1): (from, to) → permission.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (S.DRAFT, S.SUBMITTED): Perm.DOSSIERS_EDIT,
+    (S.SUBMITTED, S.DRAFT): Perm.DOSSIERS_REVIEW,  # returned for correction
+    (S.SUBMITTED, S.REVIEWED): Perm.DOSSIERS_REVIEW,
+    (S.REVIEWED, S.FILED): Perm.DOSSIERS_FILE,
+    (S.REVIEWED, S.DRAFT): Perm.DOSSIERS_FILE,
+    (S.FILED, S.LIFTED): Perm.DOSSIERS_REVIEW,
+    (S.FILED, S.CANCELLED): Perm.DOSSIERS_FILE,
+    (S.DRAFT, S.CANCELLED): Perm.DOSSIERS_FILE,
+    (S.SUBMITTED, S.CANCELLED): Perm.DOSSIERS_FILE,
+    (S.REVIEWED, S.CANCELLED): Perm.DOSSIERS_FILE,
+}
+EDITABLE = (S.DRAFT,)
+SENSITIVE = {"health": Consent.Category.HEALTH, "disability_grade": Consent.Category.DISABILITY}
+
+REASON_TEXT = {
+    "no_standard": gettext_lazy("No minimum-living standard is set for %(year)s."),
+    "no_members": gettext_lazy("The household has no members."),
+    "per_capita": gettext_lazy(
+        "Per-capita income %(per_capita)s a month (household %(income)s / %(size)s people); the standard of "
+        "%(year)s is %(standard)s."
+    ),
+    "deep": gettext_lazy("At or below the minimum-living standard: deep hardship."),
+    "relative": gettext_lazy("Above the standard but at most 1.5 times it (%(limit)s): relative hardship."),
+    "accidental": gettext_lazy("Above 1.5 times the standard, but hit by %(cause)s: hardship by accident."),
+    "none": gettext_lazy("Above 1.5 times the standard (%(limit)s) and no sudden cause: not eligible."),
+}
+
+
+def reason_texts(dossier: Dossier) -> list[str]:
+    """The stored eligibility reasons in the reader's language."""
+    return [str(REASON_TEXT[r["code"]]) % r.get("params", {}) for r in dossier.eligibility_reasons]
+
+
+def scope() -> str:
+    """The encryption scope: the schema the connection is set to (the tenant's)."""
+    return connection.schema_name
+
+
+# ------------------------------------------------------------------------------------------------ access
+def visible_dossiers(user, tenant):
+    require(user, tenant, Perm.DOSSIERS_VIEW)
+    membership = membership_for(user, tenant)
+    dossiers = Dossier.objects.all()
+    if membership.unit_id is None or membership.role == Role.TENANT_ADMIN:
+        return dossiers
+    from stations.services import unit_subtree_ids
+
+    units = unit_subtree_ids(membership.unit_id)
+    return dossiers.filter(employer_id__in=units) | dossiers.filter(station__unit_id__in=units)
+
+
+def access_dossier(user, tenant, dossier_id, *, for_update=False) -> Dossier:
+    dossiers = visible_dossiers(user, tenant)
+    try:
+        dossier = dossiers.get(pk=dossier_id)
+    except (Dossier.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if for_update:
+        dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    return dossier
+
+
+# -------------------------------------------------------------------------------------------- eligibility
+def standard_for(year: int) -> LivingStandard | None:
+    return LivingStandard.objects.filter(year__lte=year).order_by("-year").first()
+
+
+def assess(dossier: Dossier, members: list[HouseholdMember] | None = None, year: int | None = None) -> Dossier:
+    """Compute income, tier and reasons on `dossier` (not saved)."""
+    members = list(dossier.members.all()) if members is None else members
+    year = year or timezone.localdate().year
+    size = len(members)
+    income = sum((m.monthly_income for m in members), Decimal("0"))
+    dossier.household_size = size
+    dossier.monthly_household_income = income
+    dossier.per_capita_income = (income / size).quantize(CENT, ROUND_HALF_UP) if size else Decimal("0")
+    standard = standard_for(year)
+    reasons: list[dict] = []
+    tier = Dossier.Tier.NONE
+    if not size:
+        reasons.append({"code": "no_members"})
+    elif standard is None:
+        reasons.append({"code": "no_standard", "params": {"year": year}})
+    else:
+        amount = standard.monthly_per_capita
+        limit = (amount * RELATIVE_FACTOR).quantize(CENT, ROUND_HALF_UP)
+        reasons.append(
+            {
+                "code": "per_capita",
+                "params": {
+                    "per_capita": str(dossier.per_capita_income),
+                    "income": str(income),
+                    "size": size,
+                    "year": standard.year,
+                    "standard": str(amount),
+                },
+            }
+        )
+        causes = {dossier.main_cause, *dossier.secondary_causes}
+        sudden = causes & {Dossier.Cause.ACCIDENT, Dossier.Cause.ILLNESS}
+        if dossier.per_capita_income <= amount:
+            tier = Dossier.Tier.DEEP
+            reasons.append({"code": "deep"})
+        elif dossier.per_capita_income <= limit:
+            tier = Dossier.Tier.RELATIVE
+            reasons.append({"code": "relative", "params": {"limit": str(limit)}})
+        elif sudden and dossier.accident_note:
+            tier = Dossier.Tier.ACCIDENTAL
+            reasons.append({"code": "accidental", "params": {"cause": dossier.accident_note}})
+        else:
+            reasons.append({"code": "none", "params": {"limit": str(limit)}})
+        dossier.standard_year, dossier.standard_amount = standard.year, amount
+    if standard is None:
+        dossier.standard_year = dossier.standard_amount = None
+    dossier.tier = tier
+    dossier.eligibility_reasons = reasons
+    return dossier
+
+
+@transaction.atomic
+def set_living_standard(actor, tenant, *, year: int, monthly_per_capita) -> int:
+    """Set the year's minimum-living standard and recompute every live dossier. Returns how many changed tier."""
+    require(actor, tenant, Perm.DOSSIERS_FILE)
+    standard = LivingStandard.objects.filter(year=year).first() or LivingStandard(year=year)
+    standard.monthly_per_capita = monthly_per_capita
+    standard.full_clean()
+    standard.save()
+    changed = 0
+    live = Dossier.objects.filter(status__in=Dossier.LIVE_STATUSES).prefetch_related("members")
+    batch = []
+    for dossier in live:
+        before = dossier.tier
+        assess(dossier)
+        changed += dossier.tier != before
+        batch.append(dossier)
+    fields = ["household_size", "monthly_household_income", "per_capita_income", "standard_year"]
+    fields += ["standard_amount", "tier", "eligibility_reasons"]
+    Dossier.objects.bulk_update(batch, fields, batch_size=500)
+    return changed
+
+
+# ------------------------------------------------------------------------------------------------ filing
+DOSSIER_FIELDS = (
+    "employer",
+    "station",
+    "model_worker",
+    "housing",
+    "housing_area",
+    "medical_insurance",
+    "zero_employment",
+    "main_cause",
+    "secondary_causes",
+    "accident_note",
+    "bank_name",
+)
+MEMBER_FIELDS = ("relation", "name", "phone", "monthly_income", "employed", "schooling", "health", "disability_grade")
+
+
+def _build_members(dossier: Dossier, members: list[dict], consented: set[str]) -> list[HouseholdMember]:
+    errors: dict[str, list] = {}
+    built: list[HouseholdMember] = []
+    seen: dict[str, int] = {}
+    for index, data in enumerate(members):
+        prefix = f"members.{index}"
+        try:
+            parsed = parse_resident_id(data.get("id_number", ""))
+        except ValidationError as exc:
+            errors[f"{prefix}.id_number"] = exc.messages
+            continue
+        if parsed.number in seen:
+            errors[f"{prefix}.id_number"] = [
+                _("This person is already in the household (row %(n)s).") % {"n": seen[parsed.number] + 1}
+            ]
+            continue
+        seen[parsed.number] = index
+        member = HouseholdMember(dossier=dossier, **{f: data[f] for f in MEMBER_FIELDS if f in data})
+        for field, category in SENSITIVE.items():
+            if getattr(member, field) not in (None, "") and category not in consented:
+                errors[f"{prefix}.{field}"] = [_("Record the household's consent before saving this.")]
+        member.id_number_encrypted = encrypt(parsed.number, scope())
+        member.id_index = blind_index(parsed.number)
+        member.id_masked = mask_resident_id(parsed.number)
+        member.birth_date, member.sex = parsed.birth_date, parsed.sex
+        try:
+            member.full_clean(exclude=["dossier"])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[f"{prefix}.{field}"] = messages
+        built.append(member)
+    applicants = [m for m in built if m.relation == HouseholdMember.Relation.APPLICANT]
+    if len(applicants) != 1 and not errors:
+        errors["members"] = [_("A household has exactly one applicant.")]
+    if errors:
+        raise ValidationError(errors)
+    return built
+
+
+def _apply_fields(dossier: Dossier, data: dict) -> None:
+    for field in DOSSIER_FIELDS:
+        if field in data:
+            setattr(dossier, field, data[field])
+    secondary = list(dict.fromkeys(dossier.secondary_causes or []))
+    errors = {}
+    if dossier.main_cause in secondary:
+        errors["secondary_causes"] = [_("The main cause is not also a secondary cause.")]
+    if len(secondary) > 3:
+        errors["secondary_causes"] = [_("At most three secondary causes.")]
+    dossier.secondary_causes = secondary
+    if "bank_account" in data:
+        account = (data["bank_account"] or "").replace(" ", "")
+        if account and not (account.isdigit() and 8 <= len(account) <= 30):
+            errors["bank_account"] = [_("A bank account number has 8 to 30 digits.")]
+        dossier.bank_account_encrypted = encrypt(account, scope())
+        dossier.bank_account_last4 = account[-4:]
+    try:
+        dossier.full_clean(exclude=["filed_by"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _record_consents(actor, dossier: Dossier, consents: list[dict]) -> set[str]:
+    for data in consents:
+        category = data.get("category")
+        if category not in Consent.Category.values:
+            raise ValidationError({"consents": [_("Unknown consent category.")]})
+        if not (data.get("given_by") or "").strip() or not (data.get("evidence") or "").strip():
+            raise ValidationError({"consents": [_("Say who gave the consent and where it is recorded.")]})
+        Consent.objects.update_or_create(
+            dossier=dossier,
+            category=category,
+            defaults={"given_by": data["given_by"].strip(), "evidence": data["evidence"].strip(), "recorded_by": actor},
+        )
+    return set(dossier.consents.values_list("category", flat=True))
+
+
+def _log(dossier: Dossier, actor, to_status: str, reason: str, from_status: str = "") -> None:
+    DossierTransition.objects.create(
+        dossier=dossier, from_status=from_status, to_status=to_status, reason=reason, by=actor
+    )
+
+
+@transaction.atomic
+def file_dossier(actor, tenant, *, data: dict, members: list[dict], consents: list[dict] | None = None) -> Dossier:
+    """Open a household's dossier as a draft (建档)."""
+    require(actor, tenant, Perm.DOSSIERS_EDIT)
+    dossier = Dossier(filed_by=actor)
+    _apply_fields(dossier, data)
+    dossier.save()
+    consented = _record_consents(actor, dossier, consents or [])
+    built = _build_members(dossier, members, consented)
+    HouseholdMember.objects.bulk_create(built)
+    assess(dossier, built)
+    dossier.save()
+    _log(dossier, actor, S.DRAFT, _("Dossier opened."))
+    return dossier
+
+
+@transaction.atomic
+def update_dossier(actor, tenant, dossier_id, *, data: dict, members: list[dict] | None = None, consents=None):
+    """Change a draft; `members`, when given, replaces the household."""
+    require(actor, tenant, Perm.DOSSIERS_EDIT)
+    dossier = access_dossier(actor, tenant, dossier_id, for_update=True)
+    if dossier.status not in EDITABLE:
+        raise ValidationError({"status": _("Only a draft can be changed; ask for it to be returned.")})
+    _apply_fields(dossier, data)
+    consented = _record_consents(actor, dossier, consents or [])
+    if members is not None:
+        built = _build_members(dossier, members, consented)
+        dossier.members.all().delete()
+        HouseholdMember.objects.bulk_create(built)
+    assess(dossier)
+    dossier.save()
+    return dossier
+
+
+@transaction.atomic
+def transition(actor, tenant, dossier_id, *, to_status: str, reason: str) -> Dossier:
+    """Move a dossier along its lifecycle; the permission depends on the step (TRANSITIONS)."""
+    dossier = access_dossier(actor, tenant, dossier_id, for_update=True)
+    perm = TRANSITIONS.get((dossier.status, to_status))
+    if perm is None:
+        raise ValidationError(
+            {
+                "to_status": _("A dossier that is “%(from)s” cannot become “%(to)s”.")
+                % {
+                    "from": dossier.get_status_display(),
+                    "to": S(to_status).label if to_status in S.values else to_status,
+                }
+            }
+        )
+    if not has_permission(actor, tenant, perm):
+        raise PermissionDenied(_("Your role may not take this step."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for this step.")})
+    if to_status == S.SUBMITTED and dossier.tier == Dossier.Tier.NONE:
+        raise ValidationError({"to_status": _("This household does not qualify: see the eligibility reasons.")})
+    before = dossier.status
+    dossier.status = to_status
+    if to_status == S.REVIEWED:
+        dossier.reviewed_by = actor
+    dossier.save(update_fields=["status", "reviewed_by", "updated_at"])
+    _log(dossier, actor, to_status, reason.strip(), before)
+    return dossier
+
+
+# ------------------------------------------------------------------------------------------ personal data
+@transaction.atomic
+def reveal_id_number(actor, tenant, member_id, *, channel: str = "page") -> str:
+    """The full ID number of one household member, for a role that may see it; the view is audited."""
+    require(actor, tenant, Perm.DOSSIERS_VIEW_ID)
+    try:
+        member = HouseholdMember.objects.get(pk=member_id, dossier__in=visible_dossiers(actor, tenant))
+    except (HouseholdMember.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    IdNumberView.objects.create(
+        member_id=member.pk,
+        dossier_id=member.dossier_id,
+        viewer=actor,
+        viewer_username=actor.get_username(),
+        channel=channel,
+    )
+    return decrypt(member.id_number_encrypted, scope())
+
+
+def find_by_id_number(actor, tenant, id_number: str):
+    """Dossiers of this tenant in which the person appears (by the keyed hash; the number is never stored)."""
+    parsed = parse_resident_id(id_number)
+    return visible_dossiers(actor, tenant).filter(members__id_index=blind_index(parsed.number)).distinct()
+
+
+# --------------------------------------------------------------------------------------------- assistance
+@transaction.atomic
+def record_assistance(
+    actor, tenant, dossier_id, *, kind: str, amount=Decimal("0"), given_on=None, programme: str = "", note="",
+    fund_account_id=None, approver: str = "",
+) -> Assistance:  # fmt: skip
+    """Record help given to a filed household. Paid from a station fund, it books the expenditure in the ledger in
+    the same transaction (both or neither)."""
+    from stations import services as stations
+
+    require(actor, tenant, Perm.ASSISTANCE_RECORD)
+    dossier = access_dossier(actor, tenant, dossier_id, for_update=True)
+    if dossier.status != S.FILED:
+        raise ValidationError({"dossier": _("Assistance is recorded for filed dossiers.")})
+    if kind not in Assistance.Kind.values:
+        raise ValidationError({"kind": _("Choose the kind of assistance.")})
+    in_kind = not fund_account_id and str(amount or "0").strip() in ("0", "0.00")
+    amount = Decimal("0") if in_kind else stations.parse_amount(amount)  # help in kind has no amount
+    assistance = Assistance(
+        dossier=dossier,
+        kind=kind,
+        amount=amount,
+        given_on=given_on or timezone.localdate(),
+        programme=(programme or "").strip(),
+        note=(note or "").strip(),
+        recorded_by=actor,
+    )
+    if fund_account_id:
+        entry = stations.book_expenditure(
+            actor,
+            tenant,
+            fund_account_id,
+            amount=amount,
+            purpose=_("Assistance: %(kind)s (dossier %(id)s)")
+            % {"kind": assistance.get_kind_display(), "id": dossier.pk},
+            approver=approver,
+            note=assistance.programme,
+            booked_on=assistance.given_on,
+        )
+        assistance.fund_account_id, assistance.fund_entry = entry.account_id, entry
+    assistance.full_clean()
+    assistance.save()
+    return assistance
+
+
+# ----------------------------------------------------------------------------------------- annual review
+def _sample(dossier_ids: list[int], share: Decimal, seed: str) -> set[int]:
+    """A reproducible spot-check sample of at least `share` percent (rounded up)."""
+    if not dossier_ids:
+        return set()
+    size = math.ceil(len(dossier_ids) * share / 100)
+    ordered = sorted(dossier_ids)
+    random.Random(seed).shuffle(ordered)  # noqa: S311  (reproducible on purpose, not a secret)
+    return set(ordered[:size])
+
+
+@transaction.atomic
+def start_annual_review(actor, tenant, *, year: int, sample_share=Decimal("30")) -> ReviewCampaign:
+    """Create the year's campaign (or continue it): a task for every filed dossier that has none, the spot-check
+    sample drawn reproducibly over all of them, and the flags. Running it twice creates nothing twice."""
+    require(actor, tenant, Perm.DOSSIERS_FILE)
+    campaign = ReviewCampaign.objects.select_for_update().filter(year=year).first()
+    if campaign is None:
+        campaign = ReviewCampaign(year=year, sample_share=Decimal(str(sample_share)), started_by=actor)
+        campaign.full_clean()
+        campaign.save()
+    filed = list(Dossier.objects.filter(status=S.FILED).values_list("pk", "updated_at"))
+    have = set(campaign.tasks.values_list("dossier_id", flat=True))
+    sample = _sample([pk for pk, _at in filed], campaign.sample_share, f"{tenant.schema_name}:{year}")
+    assisted = set(Assistance.objects.values_list("dossier_id", flat=True).distinct())
+    year_ago = timezone.now() - timedelta(days=365)
+    ReviewTask.objects.bulk_create(
+        [
+            ReviewTask(
+                campaign=campaign,
+                dossier_id=pk,
+                in_sample=pk in sample,
+                unchanged_for_a_year=updated_at < year_ago,
+                never_assisted=pk not in assisted,
+            )
+            for pk, updated_at in filed
+            if pk not in have
+        ]
+    )
+    return campaign
+
+
+@transaction.atomic
+def decide_review(actor, tenant, task_id, *, outcome: str, evidence: str) -> ReviewTask:
+    """Record a review task's outcome; "lift" and "cancel" also move the dossier."""
+    require(actor, tenant, Perm.DOSSIERS_REVIEW)
+    try:
+        task = ReviewTask.objects.select_for_update().get(pk=task_id, dossier__in=visible_dossiers(actor, tenant))
+    except (ReviewTask.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if outcome not in ReviewTask.Outcome.values or not outcome:
+        raise ValidationError({"outcome": _("Choose keep, supplement, lift or cancel.")})
+    if not (evidence or "").strip():
+        raise ValidationError({"evidence": _("Record the evidence for the outcome.")})
+    if task.outcome:
+        raise ValidationError({"outcome": _("This task is decided already.")})
+    target = {ReviewTask.Outcome.LIFT: S.LIFTED, ReviewTask.Outcome.CANCEL: S.CANCELLED}.get(outcome)
+    if target:
+        transition(actor, tenant, task.dossier_id, to_status=target, reason=evidence)
+    task.outcome, task.evidence, task.decided_by, task.decided_at = outcome, evidence.strip(), actor, timezone.now()
+    task.save()
+    return task
+
+
+def review_progress(campaign: ReviewCampaign) -> dict:
+    tasks = campaign.tasks.all()
+    total = tasks.count()
+    decided = tasks.exclude(outcome="").count()
+    return {
+        "total": total,
+        "decided": decided,
+        "in_sample": tasks.filter(in_sample=True).count(),
+        "unchanged_for_a_year": tasks.filter(unchanged_for_a_year=True).count(),
+        "never_assisted": tasks.filter(never_assisted=True).count(),
+        "percent": round(decided * 100 / total) if total else 100,
+    }
