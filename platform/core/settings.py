@@ -55,6 +55,7 @@ SHARED_APPS = [
     "django_tenants",
     "core",
     "tenants",
+    "exchange",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",

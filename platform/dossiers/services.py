@@ -45,6 +45,7 @@ from dossiers.models import (
     ReviewCampaign,
     ReviewTask,
 )
+from exchange.services import index_dossier
 
 CENT = Decimal("0.01")
 RELATIVE_FACTOR = Decimal("1.5")
@@ -308,6 +309,7 @@ def file_dossier(actor, tenant, *, data: dict, members: list[dict], consents: li
     assess(dossier, built)
     dossier.save()
     _log(dossier, actor, S.DRAFT, _("Dossier opened."))
+    index_dossier(tenant, dossier)
     return dossier
 
 
@@ -324,6 +326,7 @@ def update_dossier(actor, tenant, dossier_id, *, data: dict, members: list[dict]
         built = _build_members(dossier, members, consented)
         dossier.members.all().delete()
         HouseholdMember.objects.bulk_create(built)
+        index_dossier(tenant, dossier)
     assess(dossier)
     dossier.save()
     return dossier
@@ -356,6 +359,8 @@ def transition(actor, tenant, dossier_id, *, to_status: str, reason: str) -> Dos
         dossier.reviewed_by = actor
     dossier.save(update_fields=["status", "reviewed_by", "updated_at"])
     _log(dossier, actor, to_status, reason.strip(), before)
+    if dossier.is_live != (before in Dossier.LIVE_STATUSES):
+        index_dossier(tenant, dossier)  # lifted or cancelled: no longer counts as a live dossier elsewhere
     return dossier
 
 

@@ -1,0 +1,3 @@
+"""Dossier API (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Dossier pages (being built)."""
+
+app_name = "dossiers"
+urlpatterns: list = []

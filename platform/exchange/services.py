@@ -1,0 +1,251 @@
+"""Acts between tenants: the duplicate index, referrals to the parent union, transfers of dossiers.
+
+Every function runs in one database transaction; where it must touch two tenants' schemas (a transfer), it
+switches the connection between them inside that transaction and always switches back, so the move is all or
+nothing. Only the public-schema models of ``exchange.models`` are shared; a tenant reads them filtered to itself.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, F, Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.access import require
+from core.pii import decrypt, encrypt
+from core.roles import Perm
+from exchange.models import DuplicateFlag, PersonIndex, Referral, Transfer
+from tenants.models import Tenant
+
+
+@contextmanager
+def in_tenant(tenant):
+    """Run a block in another tenant's schema, then return to the schema we were in."""
+    previous = connection.tenant
+    connection.set_tenant(tenant)
+    try:
+        yield
+    finally:
+        connection.set_tenant(previous)
+
+
+# ------------------------------------------------------------------------------------------------ duplicates
+def index_dossier(tenant, dossier) -> int:
+    """Keep the public index of a dossier's members in step with it (live dossiers only) and flag the people who
+    also appear in a live dossier of another tenant, on both sides. Returns how many duplicates exist now."""
+    PersonIndex.objects.filter(tenant_id=tenant.pk, dossier_id=dossier.pk).delete()
+    DuplicateFlag.objects.filter(tenant_id=tenant.pk, dossier_id=dossier.pk).delete()
+    DuplicateFlag.objects.filter(other_tenant_id=tenant.pk, other_dossier_id=dossier.pk).delete()
+    if not dossier.is_live:
+        return 0
+    hashes = sorted(set(dossier.members.values_list("id_index", flat=True)))
+    PersonIndex.objects.bulk_create(
+        [PersonIndex(tenant_id=tenant.pk, dossier_id=dossier.pk, id_hash=h) for h in hashes]
+    )
+    matches = (
+        PersonIndex.objects.filter(id_hash__in=hashes)
+        .exclude(tenant_id=tenant.pk)
+        .values_list("tenant_id", "dossier_id")
+        .distinct()
+    )
+    flags = []
+    for other_tenant, other_dossier in matches:
+        flags.append(DuplicateFlag(tenant_id=tenant.pk, dossier_id=dossier.pk, other_tenant_id=other_tenant,
+                                   other_dossier_id=other_dossier))  # fmt: skip
+        flags.append(DuplicateFlag(tenant_id=other_tenant, dossier_id=other_dossier, other_tenant_id=tenant.pk,
+                                   other_dossier_id=dossier.pk))  # fmt: skip
+    DuplicateFlag.objects.bulk_create(flags, ignore_conflicts=True)
+    return len(flags) // 2
+
+
+def duplicate_count(tenant, dossier_id) -> int:
+    """How many live dossiers elsewhere share a person with this one — the tenant learns that, never where."""
+    return DuplicateFlag.objects.filter(tenant_id=tenant.pk, dossier_id=dossier_id).count()
+
+
+def duplicates_across_tenants(actor, tenant) -> list[dict]:
+    """For the municipal union: which pairs of tenants hold the same people, and how many dossiers."""
+    if not tenant.is_municipal:
+        raise Http404
+    require(actor, tenant, Perm.VIEW_ROLLUPS)
+    rows = (
+        DuplicateFlag.objects.filter(tenant_id__lt=F("other_tenant_id"))
+        .values("tenant__name", "other_tenant__name")
+        .annotate(dossiers=Count("id"))
+        .order_by("-dossiers")
+    )
+    return [{"tenant": r["tenant__name"], "other_tenant": r["other_tenant__name"], "dossiers": r["dossiers"]}
+            for r in rows]  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------------ referrals
+def _summary(dossier) -> dict:
+    """What the parent union needs to decide on a case: figures and contact, no ID number or bank account."""
+    applicant = dossier.applicant()
+    paid = dossier.assistance.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    return {
+        "applicant": applicant.name if applicant else "",
+        "phone": applicant.phone if applicant else "",
+        "id_masked": applicant.id_masked if applicant else "",
+        "tier": dossier.tier,
+        "household_size": dossier.household_size,
+        "per_capita_income": str(dossier.per_capita_income),
+        "standard": str(dossier.standard_amount or ""),
+        "main_cause": dossier.main_cause,
+        "secondary_causes": list(dossier.secondary_causes),
+        "assistance_so_far": str(paid),
+    }
+
+
+@transaction.atomic
+def escalate_to_parent(actor, tenant, dossier_id, *, request: str) -> Referral:
+    """Ask the next-higher union for help with a case the tenant cannot solve (报上一级工会申请救助)."""
+    from dossiers.models import Consent, Dossier
+    from dossiers.services import access_dossier
+
+    require(actor, tenant, Perm.DOSSIERS_FILE)
+    dossier = access_dossier(actor, tenant, dossier_id)
+    if tenant.parent_id is None:
+        raise ValidationError({"dossier": _("The municipal union has no higher union to refer to.")})
+    if dossier.status not in (Dossier.Status.REVIEWED, Dossier.Status.FILED):
+        raise ValidationError({"dossier": _("Only reviewed or filed dossiers are referred.")})
+    if not dossier.consents.filter(category=Consent.Category.REFERRAL).exists():
+        raise ValidationError({"consent": _("Record the worker's consent to pass the case on first.")})
+    if not (request or "").strip():
+        raise ValidationError({"request": _("Say what help is asked for.")})
+    if Referral.objects.filter(from_tenant=tenant, from_dossier_id=dossier.pk, status=Referral.Status.WAITING).exists():
+        raise ValidationError({"dossier": _("This case is already waiting at the higher union.")})
+    dossier = Dossier.objects.prefetch_related("members").get(pk=dossier.pk)
+    return Referral.objects.create(
+        from_tenant=tenant,
+        to_tenant_id=tenant.parent_id,
+        from_dossier_id=dossier.pk,
+        summary=_summary(dossier),
+        request=request.strip(),
+        sent_by=actor,
+    )
+
+
+def referrals_received(actor, tenant):
+    require(actor, tenant, Perm.DOSSIERS_FILE)
+    return Referral.objects.filter(to_tenant=tenant).select_related("from_tenant")
+
+
+def referrals_sent(actor, tenant, dossier_id=None):
+    require(actor, tenant, Perm.DOSSIERS_VIEW)
+    sent = Referral.objects.filter(from_tenant=tenant).select_related("to_tenant")
+    return sent if dossier_id is None else sent.filter(from_dossier_id=dossier_id)
+
+
+@transaction.atomic
+def decide_referral(actor, tenant, referral_id, *, status: str, reason: str = "") -> Referral:
+    """The receiving union accepts, declines (with a reason) or returns (with a reason) a waiting referral."""
+    require(actor, tenant, Perm.DOSSIERS_FILE)
+    try:
+        referral = Referral.objects.select_for_update().get(pk=referral_id, to_tenant=tenant)
+    except (Referral.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if referral.status != Referral.Status.WAITING:
+        raise ValidationError({"status": _("This referral has been decided already.")})
+    if status not in (Referral.Status.ACCEPTED, Referral.Status.DECLINED, Referral.Status.RETURNED):
+        raise ValidationError({"status": _("Accept, decline or return the referral.")})
+    if status != Referral.Status.ACCEPTED and not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for declining or returning.")})
+    referral.status, referral.decision_reason = status, (reason or "").strip()
+    referral.decided_by, referral.decided_at = actor, timezone.now()
+    referral.save()
+    return referral
+
+
+# ------------------------------------------------------------------------------------------------ transfers
+@transaction.atomic
+def transfer_dossier(actor, tenant, dossier_id, *, to_tenant: Tenant, reason: str) -> Transfer:
+    """Move a dossier with its history to another tenant (the worker moved, the employer was dissolved). The
+    sender keeps only the ``Transfer`` record (and its own audit log and ledger, which name the old id)."""
+    from dossiers.models import (
+        Assistance,
+        Consent,
+        Dossier,
+        DossierTransition,
+        HouseholdMember,
+        Pairing,
+        PairingVisit,
+    )
+    from dossiers.services import access_dossier, assess
+
+    require(actor, tenant, Perm.DOSSIERS_FILE)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for the transfer.")})
+    if to_tenant is None or to_tenant.pk == tenant.pk or not to_tenant.is_active:
+        raise ValidationError({"to_tenant": _("Choose another, active union.")})
+    dossier = access_dossier(actor, tenant, dossier_id, for_update=True)
+    if not dossier.is_live:
+        raise ValidationError({"dossier": _("Only live dossiers are transferred.")})
+    members = list(dossier.members.all())
+    numbers = [decrypt(m.id_number_encrypted, tenant.schema_name) for m in members]
+    bank = decrypt(dossier.bank_account_encrypted, tenant.schema_name)
+    consents = list(dossier.consents.all())
+    transitions = list(dossier.transitions.all())
+    assistance = list(dossier.assistance.all())
+    pairings = [(p, list(p.visits.all())) for p in dossier.pairings.all()]
+    old_id = dossier.pk
+
+    with in_tenant(to_tenant):
+        copy = dossier  # the same field values, saved as a new row in the receiver's schema
+        copy.pk = None
+        copy.employer_id = copy.station_id = None  # units and stations are the sender's
+        copy.bank_account_encrypted = encrypt(bank, to_tenant.schema_name)
+        copy.save(force_insert=True)
+        for member, number in zip(members, numbers, strict=True):
+            member.pk, member.dossier_id = None, copy.pk
+            member.id_number_encrypted = encrypt(number, to_tenant.schema_name)
+        HouseholdMember.objects.bulk_create(members)
+        for row in [*consents, *transitions]:
+            row.pk, row.dossier_id = None, copy.pk
+        Consent.objects.bulk_create(consents)
+        DossierTransition.objects.bulk_create(transitions)
+        for row in assistance:
+            row.pk, row.dossier_id = None, copy.pk
+            row.fund_account_id = row.fund_entry_id = None  # the ledger stays with the sender
+            row.note = (row.note + " " + _("(paid by %(union)s)") % {"union": tenant.name}).strip()[:200]
+        Assistance.objects.bulk_create(assistance)
+        for pairing, visits in pairings:
+            pairing.pk, pairing.dossier_id = None, copy.pk
+            pairing.save(force_insert=True)
+            for visit in visits:
+                visit.pk, visit.pairing_id = None, pairing.pk
+            PairingVisit.objects.bulk_create(visits)
+        DossierTransition.objects.create(
+            dossier=copy,
+            from_status=copy.status,
+            to_status=copy.status,
+            reason=_("Transferred from %(union)s: %(reason)s") % {"union": tenant.name, "reason": reason.strip()},
+            by=actor,
+        )
+        assess(copy)
+        copy.save()
+        new_id = copy.pk
+
+    # Gone from the sender: its rows, then the index (the audit log keeps the old ids on purpose).
+    Assistance.objects.filter(dossier_id=old_id).delete()
+    Pairing.objects.filter(dossier_id=old_id).delete()
+    Dossier.objects.filter(pk=old_id).delete()
+    PersonIndex.objects.filter(tenant_id=tenant.pk, dossier_id=old_id).update(tenant_id=to_tenant.pk, dossier_id=new_id)
+    DuplicateFlag.objects.filter(tenant_id=tenant.pk, dossier_id=old_id).delete()
+    DuplicateFlag.objects.filter(other_tenant_id=tenant.pk, other_dossier_id=old_id).delete()
+    with in_tenant(to_tenant):
+        index_dossier(to_tenant, Dossier.objects.get(pk=new_id))
+    return Transfer.objects.create(
+        from_tenant=tenant,
+        to_tenant=to_tenant,
+        from_dossier_id=old_id,
+        to_dossier_id=new_id,
+        reason=reason.strip(),
+        by=actor,
+    )
