@@ -282,3 +282,15 @@ def test_annual_review_twice_creates_nothing_twice(standards, tenant_a, tenant_b
         assert services.review_progress(campaign)["decided"] == 1
     with schema_context(tenant_b.schema_name):
         assert not ReviewTask.objects.exists()
+
+
+def test_dossier_metrics_are_aggregates(standards, tenant_a, tenant_b, persona):
+    from core.plugins import metrics_for
+
+    filed(tenant_a, persona("alice"))
+    with schema_context(tenant_a.schema_name):
+        figures = {m.name: list(m.compute(tenant_a, None)) for m in metrics_for(tenant_a)}
+    assert figures["dossiers.count"] == [({"status": "filed", "tier": "deep", "cause": "illness"}, 1)]
+    assert "王建国" not in repr(figures) and resident_id() not in repr(figures)
+    with schema_context(tenant_b.schema_name):
+        assert [m.compute(tenant_b, None) for m in metrics_for(tenant_b) if m.name == "dossiers.count"] == [[]]

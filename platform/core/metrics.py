@@ -78,6 +78,31 @@ def _fund_flows(tenant, period):
     return [({"kind": row["kind"], "source": row["source"]}, row["total"] or Decimal("0")) for row in rows]
 
 
+def _dossiers(tenant, period):
+    from dossiers.models import Dossier
+
+    rows = (
+        Dossier.objects.values("status", "tier", "main_cause")
+        .annotate(n=Count("id"))
+        .order_by("status", "tier", "main_cause")
+    )
+    return [({"status": r["status"], "tier": r["tier"], "cause": r["main_cause"]}, r["n"]) for r in rows]
+
+
+def _assistance(tenant, period):
+    from dossiers.models import Assistance
+
+    rows = Assistance.objects.all()
+    if period:
+        rows = rows.filter(given_on__range=period)
+    totals = rows.values("kind").annotate(n=Count("id"), amount=Sum("amount")).order_by("kind")
+    out = []
+    for row in totals:
+        out.append(({"kind": row["kind"], "measure": "count"}, row["n"]))
+        out.append(({"kind": row["kind"], "measure": "amount"}, row["amount"] or Decimal("0")))
+    return out
+
+
 def core_metrics() -> list[Metric]:
     return [
         Metric("core.members", "members by role", "people", _members_by_role, ("role",)),
@@ -90,4 +115,8 @@ def core_metrics() -> list[Metric]:
         ),
         Metric("stations.receptions_overdue", "overdue reception records", "records", _receptions_overdue),
         Metric("stations.fund_flows", "fund income and expenditure", "CNY", _fund_flows, ("kind", "source")),
+        Metric(
+            "dossiers.count", "dossiers by status, tier and cause", "households", _dossiers, ("status", "tier", "cause")
+        ),
+        Metric("dossiers.assistance", "assistance by kind", "count / CNY", _assistance, ("kind", "measure")),
     ]
