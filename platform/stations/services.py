@@ -125,8 +125,9 @@ UNIT_FIELDS = (
 )
 
 
-def build_unit(data: dict, instance: Unit | None = None) -> Unit:
-    """Fill and validate a Unit (unsaved); ValidationError names the fields."""
+def build_unit(data: dict, instance: Unit | None = None, *, check_duplicates: bool = True) -> Unit:
+    """Fill and validate a Unit (unsaved); ValidationError names the fields. An import that checks duplicate
+    credit codes and the one own union for the whole file at once passes ``check_duplicates=False``."""
     unit = instance or Unit()
     for field in UNIT_FIELDS:
         if field in data:
@@ -135,7 +136,8 @@ def build_unit(data: dict, instance: Unit | None = None) -> Unit:
     unit.name = (unit.name or "").strip()
     errors: dict[str, list] = {}
     try:
-        unit.full_clean()
+        # The table's constraints are checked below with messages that name their field.
+        unit.full_clean(validate_constraints=False)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if unit.kind == Unit.Kind.ENTERPRISE:
@@ -145,9 +147,10 @@ def build_unit(data: dict, instance: Unit | None = None) -> Unit:
         errors.setdefault("kind", []).append(_("Only enterprises carry a credit code or the no-premises flag."))
     if unit.union_is_sound and not unit.has_union:
         errors.setdefault("union_is_sound", []).append(_("A union can only be sound if it exists."))
-    if unit.credit_code and Unit.objects.filter(credit_code=unit.credit_code).exclude(pk=unit.pk).exists():
+    others = Unit.objects.exclude(pk=unit.pk)
+    if check_duplicates and unit.credit_code and others.filter(credit_code=unit.credit_code).exists():
         errors.setdefault("credit_code", []).append(_("Another unit has this credit code."))
-    if unit.kind == Unit.Kind.UNION and Unit.objects.filter(kind=Unit.Kind.UNION).exclude(pk=unit.pk).exists():
+    if check_duplicates and unit.kind == Unit.Kind.UNION and others.filter(kind=Unit.Kind.UNION).exists():
         errors.setdefault("kind", []).append(_("The tenant's own union exists already."))
     if unit.parent_id and instance is not None and unit.parent_id in unit_subtree_ids(instance.pk):
         errors.setdefault("parent", []).append(_("A unit cannot be placed below itself."))
