@@ -3,6 +3,7 @@ group, each with a demo administrator. Idempotent: tenants that exist are kept, 
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django_tenants.utils import schema_context
 
 from core.roles import Role
 from tenants.models import Membership, Tenant
@@ -26,6 +27,9 @@ COUNTIES = [
     ("gaoxinqu", "乐山高新区总工会", ""),
 ]
 ENTERPRISE_GROUP = ("lsjiaotou", "乐山市交通投资集团工会", "")
+# Tenants that get lived-in data (stations, reception, funds, dossiers); the others start empty, which keeps the
+# first `make demo` well under two minutes.
+LIVED_IN = ("shizhong", "emeishan", "lsjiaotou")
 
 
 def demo_tenants():
@@ -34,6 +38,10 @@ def demo_tenants():
     for code, name, division in COUNTIES:
         yield code, name, Tenant.Kind.COUNTY, MUNICIPAL[0], division
     yield ENTERPRISE_GROUP[0], ENTERPRISE_GROUP[1], Tenant.Kind.ENTERPRISE_GROUP, MUNICIPAL[0], ENTERPRISE_GROUP[2]
+
+
+def index_of(short_code: str) -> int:
+    return [code for code, *_rest in demo_tenants()].index(short_code)
 
 
 def admin_username(short_code: str) -> str:
@@ -60,4 +68,15 @@ class Command(BaseCommand):
                 created += 1
                 self.stdout.write(f"  created {name} ({tenant.schema_name})")
             Membership.objects.get_or_create(user=admin, tenant=tenant, defaults={"role": Role.TENANT_ADMIN})
+            if code in LIVED_IN:
+                self.seed_tenant_data(tenant, admin, seed=index_of(code))
         self.stdout.write(self.style.SUCCESS(f"demo ready: {created} tenant(s) created, the others kept"))
+
+    def seed_tenant_data(self, tenant, admin, *, seed: int) -> None:
+        """Lived-in data for the LIVED_IN tenants (kept when it exists)."""
+        from stations.demo import seed_stations_demo
+
+        with schema_context(tenant.schema_name):
+            counts = seed_stations_demo(tenant, admin, seed=seed)
+        if counts:
+            self.stdout.write(f"  seeded {tenant.name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
