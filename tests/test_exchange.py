@@ -127,3 +127,50 @@ def test_transfer_moves_the_dossier_with_its_history(standards, tenant_a, tenant
         tenant_b.pk
     }
     assert not Referral.objects.exists()
+
+
+def test_exchange_through_the_api(standards, tenant_a, tenant_b, municipal, persona, api_for):
+    alice, mayor = persona("alice"), persona("mayor")
+    dossier = filed(tenant_a, alice, consent=True)
+    api_a = api_for(tenant_a, alice)
+    assert api_a.post(f"/api/dossiers/{dossier.pk}/escalate/", {"request": ""}).status_code == 400
+    sent = api_a.post(f"/api/dossiers/{dossier.pk}/escalate/", {"request": "申请市级救助"})
+    assert sent.status_code == 201 and sent.json()["status"] == "waiting"
+    assert resident_id() not in sent.content.decode()
+    api_m = api_for(municipal, mayor)
+    inbox = api_m.get("/api/referrals/received/").json()["results"]
+    assert [row["id"] for row in inbox] == [sent.json()["id"]]
+    assert api_for(tenant_b, persona("bob")).get("/api/referrals/received/").json()["results"] == []
+    declined = api_m.post(f"/api/referrals/{inbox[0]['id']}/decide/", {"status": "declined"})
+    assert declined.status_code == 400 and declined.json()["errors"][0]["field"] == "reason"
+    api_m.post(f"/api/referrals/{inbox[0]['id']}/decide/", {"status": "declined", "reason": "请县级先行救助"})
+    assert api_a.get("/api/referrals/sent/").json()["results"][0]["status"] == "declined"
+    assert api_a.get(f"/api/dossiers/{dossier.pk}/duplicates/").json() == {"duplicates": 0}
+    assert api_for(tenant_b, persona("bob")).get(f"/api/dossiers/{dossier.pk}/duplicates/").status_code == 404
+    assert api_m.get("/api/duplicates/").status_code == 200
+    assert api_a.get("/api/duplicates/").status_code == 403  # counties never learn where
+    moved = api_a.post(f"/api/dossiers/{dossier.pk}/transfer/", {"to_tenant": "tenantb", "reason": "调动"})
+    assert moved.status_code == 201
+    assert api_a.get(f"/api/dossiers/{dossier.pk}/duplicates/").status_code == 404  # gone from A
+
+
+def test_exchange_pages(standards, tenant_a, tenant_b, municipal, persona, client_for):
+    alice, mayor = persona("alice"), persona("mayor")
+    dossier = filed(tenant_a, alice, consent=True)
+    page = client_for(tenant_a, alice)
+    assert page.get(f"/exchange/dossiers/{dossier.pk}/").status_code == 200
+    assert client_for(tenant_b, persona("bob")).get(f"/exchange/dossiers/{dossier.pk}/").status_code == 404
+    empty = page.post(f"/exchange/dossiers/{dossier.pk}/", {"action": "escalate", "e-request": ""})
+    assert empty.status_code == 400
+    sent = page.post(f"/exchange/dossiers/{dossier.pk}/", {"action": "escalate", "e-request": "申请市级救助"})
+    assert sent.status_code == 302
+    inbox = client_for(municipal, mayor).get("/exchange/referrals/")
+    assert "申请市级救助" in inbox.content.decode() and resident_id() not in inbox.content.decode()
+    referral = Referral.objects.get()
+    decided = client_for(municipal, mayor).post(
+        f"/exchange/referrals/{referral.pk}/decide/", {f"r{referral.pk}-status": "accepted"}
+    )
+    assert decided.status_code == 302 and Referral.objects.get().status == "accepted"
+    assert "申请市级救助" not in client_for(tenant_b, persona("bob")).get("/exchange/referrals/").content.decode()
+    assert client_for(municipal, mayor).get("/exchange/duplicates/").status_code == 200
+    assert page.get("/exchange/duplicates/").status_code == 404

@@ -241,6 +241,11 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "stations.models.Unit.Kind",
         "StationKindEnum": "stations.models.Station.Kind",
         "FundEntryKindEnum": "stations.models.FundEntry.Kind",
+        "DossierStatusEnum": "dossiers.models.Dossier.Status",
+        "DossierCauseEnum": "dossiers.models.Dossier.Cause",
+        "ConsentCategoryEnum": "dossiers.models.Consent.Category",
+        "ReceptionCategoryEnum": "stations.models.ReceptionRecord.Category",
+        "AssistanceKindEnum": "dossiers.models.Assistance.Kind",
     },
 }
 

@@ -38,6 +38,7 @@ urlpatterns = [
     path("tenants/jobs/<uuid:job_id>/", views.provisioning_job, name="provisioning-job"),
     path("stations/", include("stations.urls")),
     path("dossiers/", include("dossiers.urls")),
+    path("exchange/", include("exchange.views")),
     path("admin/", tenant_admin_site.urls),
     path("health/", views.health_view, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -48,6 +49,7 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("api/", include("stations.api.urls")),
     path("api/", include("dossiers.api.urls")),
+    path("api/", include("exchange.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

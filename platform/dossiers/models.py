@@ -219,6 +219,14 @@ class HouseholdMember(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def age(self) -> int:
+        """Age in whole years. Shown instead of the birth date, which together with the masked number (area code
+        and last four characters) would give the whole ID number back."""
+        today = timezone.localdate()
+        born = self.birth_date
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
 
 class Consent(models.Model):
     class Category(models.TextChoices):

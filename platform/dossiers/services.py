@@ -212,30 +212,45 @@ MEMBER_FIELDS = ("relation", "name", "phone", "monthly_income", "employed", "sch
 
 
 def _build_members(dossier: Dossier, members: list[dict], consented: set[str]) -> list[HouseholdMember]:
+    """Validate and build the household. A row may name a stored member (``member_id``) instead of giving the ID
+    number again: the stored encrypted number is kept (pages never send a full number back to the browser)."""
     errors: dict[str, list] = {}
     built: list[HouseholdMember] = []
     seen: dict[str, int] = {}
+    stored = {m.pk: m for m in dossier.members.all()} if dossier.pk else {}
     for index, data in enumerate(members):
         prefix = f"members.{index}"
-        try:
-            parsed = parse_resident_id(data.get("id_number", ""))
-        except ValidationError as exc:
-            errors[f"{prefix}.id_number"] = exc.messages
+        keep = stored.get(data.get("member_id")) if data.get("member_id") and not data.get("id_number") else None
+        if data.get("member_id") and not data.get("id_number") and keep is None:
+            errors[f"{prefix}.id_number"] = [_("Give the resident ID number.")]
             continue
-        if parsed.number in seen:
+        if keep is not None:
+            identity = keep.id_index
+        else:
+            try:
+                parsed = parse_resident_id(data.get("id_number", ""))
+            except ValidationError as exc:
+                errors[f"{prefix}.id_number"] = exc.messages
+                continue
+            identity = blind_index(parsed.number)
+        if identity in seen:
             errors[f"{prefix}.id_number"] = [
-                _("This person is already in the household (row %(n)s).") % {"n": seen[parsed.number] + 1}
+                _("This person is already in the household (member %(n)s).") % {"n": seen[identity] + 1}
             ]
             continue
-        seen[parsed.number] = index
+        seen[identity] = index
         member = HouseholdMember(dossier=dossier, **{f: data[f] for f in MEMBER_FIELDS if f in data})
         for field, category in SENSITIVE.items():
             if getattr(member, field) not in (None, "") and category not in consented:
                 errors[f"{prefix}.{field}"] = [_("Record the household's consent before saving this.")]
-        member.id_number_encrypted = encrypt(parsed.number, scope())
-        member.id_index = blind_index(parsed.number)
-        member.id_masked = mask_resident_id(parsed.number)
-        member.birth_date, member.sex = parsed.birth_date, parsed.sex
+        if keep is not None:
+            member.id_number_encrypted, member.id_index = keep.id_number_encrypted, keep.id_index
+            member.id_masked, member.birth_date, member.sex = keep.id_masked, keep.birth_date, keep.sex
+        else:
+            member.id_number_encrypted = encrypt(parsed.number, scope())
+            member.id_index = identity
+            member.id_masked = mask_resident_id(parsed.number)
+            member.birth_date, member.sex = parsed.birth_date, parsed.sex
         try:
             member.full_clean(exclude=["dossier"])
         except ValidationError as exc:
@@ -250,7 +265,23 @@ def _build_members(dossier: Dossier, members: list[dict], consented: set[str]) -
     return built
 
 
-def _apply_fields(dossier: Dossier, data: dict) -> None:
+def _check_scope(actor, tenant, dossier: Dossier) -> dict:
+    """A user limited to a unit files dossiers only for that unit's employers and stations."""
+    from stations.services import visible_stations, visible_units
+
+    errors: dict[str, list] = {}
+    if dossier.employer_id and not visible_units(actor, tenant).filter(pk=dossier.employer_id).exists():
+        errors["employer"] = [_("Choose a unit you work for.")]
+    if dossier.station_id and not visible_stations(actor, tenant).filter(pk=dossier.station_id).exists():
+        errors["station"] = [_("Choose a station you work at.")]
+    membership = membership_for(actor, tenant)
+    scoped = membership.unit_id is not None and membership.role != Role.TENANT_ADMIN
+    if scoped and not (dossier.employer_id or dossier.station_id) and not errors:
+        errors["employer"] = [_("Give the employer or the station: your work is limited to one unit.")]
+    return errors
+
+
+def _apply_fields(actor, tenant, dossier: Dossier, data: dict) -> None:
     for field in DOSSIER_FIELDS:
         if field in data:
             setattr(dossier, field, data[field])
@@ -261,6 +292,7 @@ def _apply_fields(dossier: Dossier, data: dict) -> None:
     if len(secondary) > 3:
         errors["secondary_causes"] = [_("At most three secondary causes.")]
     dossier.secondary_causes = secondary
+    errors.update(_check_scope(actor, tenant, dossier))
     if "bank_account" in data:
         account = (data["bank_account"] or "").replace(" ", "")
         if account and not (account.isdigit() and 8 <= len(account) <= 30):
@@ -301,15 +333,15 @@ def file_dossier(actor, tenant, *, data: dict, members: list[dict], consents: li
     """Open a household's dossier as a draft (建档)."""
     require(actor, tenant, Perm.DOSSIERS_EDIT)
     dossier = Dossier(filed_by=actor)
-    _apply_fields(dossier, data)
+    _apply_fields(actor, tenant, dossier, data)
     dossier.save()
-    consented = _record_consents(actor, dossier, consents or [])
+    consented = _record_consents(actor, dossier, consents) if consents else set()
     built = _build_members(dossier, members, consented)
     HouseholdMember.objects.bulk_create(built)
     assess(dossier, built)
     dossier.save()
     _log(dossier, actor, S.DRAFT, _("Dossier opened."))
-    index_dossier(tenant, dossier)
+    index_dossier(tenant, dossier, new=True)
     return dossier
 
 
@@ -320,7 +352,7 @@ def update_dossier(actor, tenant, dossier_id, *, data: dict, members: list[dict]
     dossier = access_dossier(actor, tenant, dossier_id, for_update=True)
     if dossier.status not in EDITABLE:
         raise ValidationError({"status": _("Only a draft can be changed; ask for it to be returned.")})
-    _apply_fields(dossier, data)
+    _apply_fields(actor, tenant, dossier, data)
     consented = _record_consents(actor, dossier, consents or [])
     if members is not None:
         built = _build_members(dossier, members, consented)
@@ -366,27 +398,40 @@ def transition(actor, tenant, dossier_id, *, to_status: str, reason: str) -> Dos
 
 # ------------------------------------------------------------------------------------------ personal data
 @transaction.atomic
-def reveal_id_number(actor, tenant, member_id, *, channel: str = "page") -> str:
-    """The full ID number of one household member, for a role that may see it; the view is audited."""
+def reveal_id_numbers(actor, tenant, member_ids, *, channel: str) -> dict[int, str]:
+    """Full ID numbers of household members, for a role that may see them: one audit row per member, written in
+    the same transaction as the numbers are read. Members the actor cannot see are left out."""
     require(actor, tenant, Perm.DOSSIERS_VIEW_ID)
+    members = list(HouseholdMember.objects.filter(pk__in=member_ids, dossier__in=visible_dossiers(actor, tenant)))
+    IdNumberView.objects.bulk_create(
+        [
+            IdNumberView(
+                member_id=m.pk, dossier_id=m.dossier_id, viewer=actor, viewer_username=actor.get_username(),
+                channel=channel,
+            )
+            for m in members
+        ]
+    )  # fmt: skip
+    return {m.pk: decrypt(m.id_number_encrypted, scope()) for m in members}
+
+
+def reveal_id_number(actor, tenant, member_id, *, channel: str = "page") -> str:
+    """The full ID number of one household member (audited); 404 when missing or not the actor's to see."""
     try:
-        member = HouseholdMember.objects.get(pk=member_id, dossier__in=visible_dossiers(actor, tenant))
-    except (HouseholdMember.DoesNotExist, ValueError, TypeError):
+        member_id = int(member_id)
+    except (TypeError, ValueError):
         raise Http404 from None
-    IdNumberView.objects.create(
-        member_id=member.pk,
-        dossier_id=member.dossier_id,
-        viewer=actor,
-        viewer_username=actor.get_username(),
-        channel=channel,
-    )
-    return decrypt(member.id_number_encrypted, scope())
+    numbers = reveal_id_numbers(actor, tenant, [member_id], channel=channel)
+    if member_id not in numbers:
+        raise Http404
+    return numbers[member_id]
 
 
 def find_by_id_number(actor, tenant, id_number: str):
     """Dossiers of this tenant in which the person appears (by the keyed hash; the number is never stored)."""
+    dossiers = visible_dossiers(actor, tenant)
     parsed = parse_resident_id(id_number)
-    return visible_dossiers(actor, tenant).filter(members__id_index=blind_index(parsed.number)).distinct()
+    return dossiers.filter(members__id_index=blind_index(parsed.number)).distinct()
 
 
 # --------------------------------------------------------------------------------------------- assistance
@@ -405,7 +450,10 @@ def record_assistance(
         raise ValidationError({"dossier": _("Assistance is recorded for filed dossiers.")})
     if kind not in Assistance.Kind.values:
         raise ValidationError({"kind": _("Choose the kind of assistance.")})
-    in_kind = not fund_account_id and str(amount or "0").strip() in ("0", "0.00")
+    try:
+        in_kind = not fund_account_id and Decimal(str(amount or 0).strip()) == 0
+    except ArithmeticError:
+        in_kind = False  # parse_amount reports it
     amount = Decimal("0") if in_kind else stations.parse_amount(amount)  # help in kind has no amount
     assistance = Assistance(
         dossier=dossier,
@@ -450,11 +498,13 @@ def start_annual_review(actor, tenant, *, year: int, sample_share=Decimal("30"))
     """Create the year's campaign (or continue it): a task for every filed dossier that has none, the spot-check
     sample drawn reproducibly over all of them, and the flags. Running it twice creates nothing twice."""
     require(actor, tenant, Perm.DOSSIERS_FILE)
-    campaign = ReviewCampaign.objects.select_for_update().filter(year=year).first()
-    if campaign is None:
-        campaign = ReviewCampaign(year=year, sample_share=Decimal(str(sample_share)), started_by=actor)
-        campaign.full_clean()
-        campaign.save()
+    campaign = ReviewCampaign(year=year, sample_share=Decimal(str(sample_share)), started_by=actor)
+    campaign.full_clean(validate_unique=False)
+    # Concurrent first requests for a year: one inserts, the other finds it (no error, nothing twice).
+    campaign, _created = ReviewCampaign.objects.get_or_create(
+        year=year, defaults={"sample_share": campaign.sample_share, "started_by": actor}
+    )
+    campaign = ReviewCampaign.objects.select_for_update().get(pk=campaign.pk)
     filed = list(Dossier.objects.filter(status=S.FILED).values_list("pk", "updated_at"))
     have = set(campaign.tasks.values_list("dossier_id", flat=True))
     sample = _sample([pk for pk, _at in filed], campaign.sample_share, f"{tenant.schema_name}:{year}")
@@ -478,7 +528,8 @@ def start_annual_review(actor, tenant, *, year: int, sample_share=Decimal("30"))
 
 @transaction.atomic
 def decide_review(actor, tenant, task_id, *, outcome: str, evidence: str) -> ReviewTask:
-    """Record a review task's outcome; "lift" and "cancel" also move the dossier."""
+    """Record a review task's outcome; "lift" and "cancel" also move the dossier (so "cancel" needs the
+    permission to cancel, DOSSIERS_FILE, besides DOSSIERS_REVIEW)."""
     require(actor, tenant, Perm.DOSSIERS_REVIEW)
     try:
         task = ReviewTask.objects.select_for_update().get(pk=task_id, dossier__in=visible_dossiers(actor, tenant))
@@ -498,8 +549,9 @@ def decide_review(actor, tenant, task_id, *, outcome: str, evidence: str) -> Rev
     return task
 
 
-def review_progress(campaign: ReviewCampaign) -> dict:
-    tasks = campaign.tasks.all()
+def review_progress(campaign: ReviewCampaign, tasks=None) -> dict:
+    """Totals of a campaign; pass `tasks` narrowed to what a scoped user may see."""
+    tasks = campaign.tasks.all() if tasks is None else tasks
     total = tasks.count()
     decided = tasks.exclude(outcome="").count()
     return {

@@ -1,4 +1,7 @@
-"""Dossier pages (being built)."""
+"""Page URLs of the dossiers, mounted at /dossiers/ (namespace "dossiers") by core.urls.
+Each page module keeps its own `urlpatterns`."""
+
+from dossiers import views, views_import
 
 app_name = "dossiers"
-urlpatterns: list = []
+urlpatterns = [*views.urlpatterns, *views_import.urlpatterns]

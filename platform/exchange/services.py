@@ -36,12 +36,14 @@ def in_tenant(tenant):
 
 
 # ------------------------------------------------------------------------------------------------ duplicates
-def index_dossier(tenant, dossier) -> int:
+def index_dossier(tenant, dossier, *, new: bool = False) -> int:
     """Keep the public index of a dossier's members in step with it (live dossiers only) and flag the people who
-    also appear in a live dossier of another tenant, on both sides. Returns how many duplicates exist now."""
-    PersonIndex.objects.filter(tenant_id=tenant.pk, dossier_id=dossier.pk).delete()
-    DuplicateFlag.objects.filter(tenant_id=tenant.pk, dossier_id=dossier.pk).delete()
-    DuplicateFlag.objects.filter(other_tenant_id=tenant.pk, other_dossier_id=dossier.pk).delete()
+    also appear in a live dossier of another tenant, on both sides. Returns how many duplicates exist now.
+    ``new``: the dossier was just created, so it has no index rows or flags to clear yet."""
+    if not new:
+        PersonIndex.objects.filter(tenant_id=tenant.pk, dossier_id=dossier.pk).delete()
+        DuplicateFlag.objects.filter(tenant_id=tenant.pk, dossier_id=dossier.pk).delete()
+        DuplicateFlag.objects.filter(other_tenant_id=tenant.pk, other_dossier_id=dossier.pk).delete()
     if not dossier.is_live:
         return 0
     hashes = sorted(set(dossier.members.values_list("id_index", flat=True)))

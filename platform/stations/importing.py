@@ -184,7 +184,7 @@ class ImportReport:
 
 
 # ---------------------------------------------------------------------------------------------- reading
-def _header_key(text) -> str:
+def header_key(text) -> str:
     text = str(text or "").strip()
     text = re.sub(r"[（(].*?[）)]", "", text)  # "职工人数（人）", "Employees (count)"
     text = text.replace("*", "").replace("＊", "")
@@ -193,9 +193,9 @@ def _header_key(text) -> str:
 
 HEADER_LOOKUP: dict[str, str] = {}
 for _column in COLUMNS:
-    HEADER_LOOKUP[_header_key(_column.header)] = _column.field
+    HEADER_LOOKUP[header_key(_column.header)] = _column.field
     for _alias in _column.aliases:
-        HEADER_LOOKUP[_header_key(_alias)] = _column.field
+        HEADER_LOOKUP[header_key(_alias)] = _column.field
 
 
 def _read_upload(file) -> tuple[bytes | None, str | None]:
@@ -220,7 +220,7 @@ def _too_large() -> str:
     }
 
 
-def _not_xlsx(file, data: bytes) -> str | None:
+def not_xlsx(file, data: bytes) -> str | None:
     name = str(getattr(file, "name", "") or "")
     if data[:4] == b"\xd0\xcf\x11\xe0":
         return _("This is an old Excel file (.xls). Open it in Excel or WPS and save it as .xlsx.")
@@ -237,7 +237,7 @@ def _not_xlsx(file, data: bytes) -> str | None:
     return None
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -246,17 +246,17 @@ def _text(value) -> str:
 
 
 def _parse_kind(value):
-    word = re.sub(r"[\s/／、,，_\-]+", "", _text(value)).lower()
+    word = re.sub(r"[\s/／、,，_\-]+", "", cell_text(value)).lower()
     return KIND_WORDS.get(word)
 
 
-def _parse_bool(value):
+def parse_bool(value):
     """True / False, or None when the value is not a yes/no word."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
-    word = _text(value).lower()
+    word = cell_text(value).lower()
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:
@@ -276,7 +276,7 @@ def _parse_count(value):
         number = Decimal(str(value))
     else:
         try:
-            number = Decimal(_text(value).replace(",", "").replace("，", ""))
+            number = Decimal(cell_text(value).replace(",", "").replace("，", ""))
         except InvalidOperation:
             raise ValueError from None
     if not number.is_finite() or number < 0 or number != number.to_integral_value() or number > 10_000_000:
@@ -302,7 +302,7 @@ def import_units(actor, tenant, file) -> ImportReport:
     report = ImportReport()
     data, reason = _read_upload(file)
     if reason is None:
-        reason = _not_xlsx(file, data)
+        reason = not_xlsx(file, data)
     if reason is not None:
         report.add(None, None, reason, "file")
         return report
@@ -339,18 +339,18 @@ def _read_rows(workbook, report: ImportReport) -> list[_Row] | None:
         sheet.reset_dimensions()  # files from some programs declare a wrong used range
     lines = sheet.iter_rows(values_only=True)
     header = next(lines, None)
-    if header is None or all(_text(value) == "" for value in header):
+    if header is None or all(cell_text(value) == "" for value in header):
         report.add(1, None, _("The first row must hold the column names, e.g. 单位名称 and 单位类型."), "header")
         return None
 
     # column index → (field, header text as written, letter)
     columns: dict[int, tuple[str, str, str]] = {}
     for index, value in enumerate(header[:MAX_COLUMNS]):
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             continue
         letter = get_column_letter(index + 1)
-        found = HEADER_LOOKUP.get(_header_key(text))
+        found = HEADER_LOOKUP.get(header_key(text))
         if found is None:
             report.add(1, text, _("Unknown column; use the names of the template."), "header", letter)
         elif found in {f for f, _h, _l in columns.values()}:
@@ -372,7 +372,7 @@ def _read_rows(workbook, report: ImportReport) -> list[_Row] | None:
     report.column_names = {f: (h, letter) for f, h, letter in columns.values()}
     rows: list[_Row] = []
     for number, values in enumerate(lines, start=2):
-        if values is None or all(_text(value) == "" for value in values):
+        if values is None or all(cell_text(value) == "" for value in values):
             continue
         if len(rows) >= MAX_ROWS:
             report.clear_errors()
@@ -408,28 +408,28 @@ def _parse_row(number: int, raw: dict, report: ImportReport) -> _Row:
         report.add(number, header, reason, code, letter)
         row.bad_fields.add(field_name)
 
-    data["name"] = _text(raw.get("name"))
+    data["name"] = cell_text(raw.get("name"))
     kind_value = raw.get("kind")
-    if _text(kind_value):
+    if cell_text(kind_value):
         kind = _parse_kind(kind_value)
         if kind is None:
             error(
                 "kind",
                 _("Unknown unit type “%(value)s”; use one of %(choices)s.")
-                % {"value": _text(kind_value), "choices": "、".join(KIND_TEMPLATE_WORDS.values())},
+                % {"value": cell_text(kind_value), "choices": "、".join(KIND_TEMPLATE_WORDS.values())},
             )
             kind = ""
         data["kind"] = kind
     else:
         data["kind"] = ""
-    row.parent_name = _text(raw.get("parent"))
+    row.parent_name = cell_text(raw.get("parent"))
 
     code = raw.get("credit_code")
     if isinstance(code, float):
         error("credit_code", _("Enter the credit code as text: Excel has rounded this number."))
         data["credit_code"] = ""
     else:
-        data["credit_code"] = normalize_uscc(_text(code))
+        data["credit_code"] = normalize_uscc(cell_text(code))
 
     if "employee_count" in raw:
         try:
@@ -439,15 +439,15 @@ def _parse_row(number: int, raw: dict, report: ImportReport) -> _Row:
             data["employee_count"] = None
     for name in BOOLEAN_FIELDS:
         value = raw.get(name)
-        if _text(value) == "":
+        if cell_text(value) == "":
             data[name] = False
             continue
-        parsed = _parse_bool(value)
+        parsed = parse_bool(value)
         if parsed is None:
-            error(name, _("Enter 是 or 否 (also Y/N, 1/0, true/false), not “%(value)s”.") % {"value": _text(value)})
+            error(name, _("Enter 是 or 否 (also Y/N, 1/0, true/false), not “%(value)s”.") % {"value": cell_text(value)})
             parsed = False
         data[name] = parsed
-    data["industry"] = _text(raw.get("industry"))
+    data["industry"] = cell_text(raw.get("industry"))
     return row
 
 

@@ -17,8 +17,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 def _flatten(detail, prefix=None):
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = None if key in ("non_field_errors", "__all__") else key
-            field = f"{prefix}.{name}" if prefix and name else (name or prefix)
+            # Keys may be list indexes (DRF reports nested list errors as {0: {...}}); index 0 is a name too.
+            name = None if key in ("non_field_errors", "__all__") else str(key)
+            if name is None:
+                field = prefix
+            else:
+                field = f"{prefix}.{name}" if prefix else name
             yield from _flatten(value, field)
     elif isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):

@@ -1,3 +1,5 @@
-"""Dossier API (being built)."""
+"""API URLs of the dossiers, mounted at /api/ by core.urls (namespace-free, like the core's router)."""
 
-urlpatterns: list = []
+from dossiers.api import importing, views
+
+urlpatterns = [*importing.urlpatterns, *views.urlpatterns]
