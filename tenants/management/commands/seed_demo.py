@@ -29,7 +29,8 @@ COUNTIES = [
 ENTERPRISE_GROUP = ("lsjiaotou", "乐山市交通投资集团工会", "")
 # Tenants that get lived-in data (stations, reception, funds, dossiers); the others start empty, which keeps the
 # first `make demo` well under two minutes.
-LIVED_IN = ("shizhong", "emeishan", "lsjiaotou")
+LIVED_IN = ("shizhong", "emeishan", "lsjiaotou")  # the first is the demo county with the most dossiers
+DEMO_HOUSEHOLDS = 300
 
 
 def demo_tenants():
@@ -74,9 +75,12 @@ class Command(BaseCommand):
 
     def seed_tenant_data(self, tenant, admin, *, seed: int) -> None:
         """Lived-in data for the LIVED_IN tenants (kept when it exists)."""
+        from dossiers.demo import seed_dossiers_demo
         from stations.demo import seed_stations_demo
 
         with schema_context(tenant.schema_name):
-            counts = seed_stations_demo(tenant, admin, seed=seed)
+            counts = seed_stations_demo(tenant, admin, seed=seed) or {}
+            households = DEMO_HOUSEHOLDS if tenant.short_code == LIVED_IN[0] else DEMO_HOUSEHOLDS // 8
+            counts.update(seed_dossiers_demo(tenant, admin, seed=seed, households=households) or {})
         if counts:
             self.stdout.write(f"  seeded {tenant.name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
