@@ -222,3 +222,15 @@ def committed(_schemas_to_drop):
     for sql, args in reversed(undo):
         conn.execute(sql, args)
     conn.close()
+
+
+@pytest.fixture
+def standards(tenant_a, tenant_b, municipal, persona):
+    """Minimum-living standards of 2026: 450 a month on tenant A and the municipal tenant, 600 on tenant B."""
+    from django_tenants.utils import schema_context
+
+    from dossiers import services
+
+    for tenant, user, amount in ((tenant_a, "alice", "450"), (tenant_b, "bob", "600"), (municipal, "mayor", "450")):
+        with schema_context(tenant.schema_name):
+            services.set_living_standard(persona(user), tenant, year=2026, monthly_per_capita=amount)

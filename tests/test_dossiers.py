@@ -9,15 +9,10 @@ from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django_tenants.utils import schema_context
 
-from core.pii import decrypt, id_check_character, mask_resident_id, parse_resident_id
+from core.pii import decrypt, mask_resident_id, parse_resident_id
 from dossiers import services
 from dossiers.models import Dossier, HouseholdMember, IdNumberView, ReviewTask
-
-
-def resident_id(area="511102", born="19800101", seq=123) -> str:
-    body = f"{area}{born}{seq:03d}"
-    return body + id_check_character(body)
-
+from tests.factories import file, filed, household, resident_id
 
 VALID_IDS = [
     resident_id(),
@@ -76,42 +71,6 @@ def test_masking():
 
 
 # ------------------------------------------------------------------------------------------------- filing
-def household(applicant_id=None, **extra):
-    members = [
-        {
-            "relation": "applicant",
-            "name": "王建国",
-            "id_number": applicant_id or resident_id(),
-            "monthly_income": "900",
-        },
-        {"relation": "spouse", "name": "李秀英", "id_number": resident_id(seq=124), "monthly_income": "300"},
-        {
-            "relation": "child",
-            "name": "王小明",
-            "id_number": resident_id(born="20100101", seq=11),
-            "schooling": "junior",
-        },
-    ]
-    for index, fields in extra.items():
-        members[int(index)].update(fields)
-    return members
-
-
-@pytest.fixture
-def standards(tenant_a, tenant_b, persona):
-    with schema_context(tenant_a.schema_name):
-        services.set_living_standard(persona("alice"), tenant_a, year=2026, monthly_per_capita="450")
-    with schema_context(tenant_b.schema_name):
-        services.set_living_standard(persona("bob"), tenant_b, year=2026, monthly_per_capita="600")
-
-
-def file(tenant, user, members=None, **data):
-    with schema_context(tenant.schema_name):
-        return services.file_dossier(
-            user, tenant, data={"main_cause": "illness", **data}, members=members or household()
-        )
-
-
 def test_id_number_is_stored_encrypted(standards, tenant_a, tenant_b, persona):
     dossier = file(tenant_a, persona("alice"))
     number = resident_id()
@@ -224,14 +183,6 @@ def test_lifecycle_by_permitted_roles_only(standards, tenant_a, persona):
             ("submitted", "reviewed", "alice"),
             ("reviewed", "filed", "alice"),
         ]
-
-
-def filed(tenant, user, **kwargs):
-    dossier = file(tenant, user, **kwargs)
-    with schema_context(tenant.schema_name):
-        for status in ("submitted", "reviewed", "filed"):
-            services.transition(user, tenant, dossier.pk, to_status=status, reason="ok")
-    return dossier
 
 
 # ----------------------------------------------------------------------------------------------- assistance

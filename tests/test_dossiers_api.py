@@ -7,11 +7,8 @@ import math
 from datetime import date
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.db import connection
 from django_tenants.utils import schema_context
 
-from core.pii import id_check_character
 from dossiers import services
 from dossiers.models import (
     Assistance,
@@ -25,27 +22,9 @@ from dossiers.models import (
 )
 from stations import services as stations
 from stations.models import FundAccount, FundEntry
-from tenants.models import Membership
+from tests.factories import add_member, file, filed, household, make_ids_foreign, resident_id
 
 YEAR = 2026
-
-
-def resident_id(area="511102", born="19800101", seq=123) -> str:
-    body = f"{area}{born}{seq:03d}"
-    return body + id_check_character(body)
-
-
-def household(applicant_id=None, **extra):
-    members = [
-        {"relation": "applicant", "name": "王建国", "id_number": applicant_id or resident_id(),
-         "monthly_income": "900"},
-        {"relation": "spouse", "name": "李秀英", "id_number": resident_id(seq=124), "monthly_income": "300"},
-        {"relation": "child", "name": "王小明", "id_number": resident_id(born="20100101", seq=11),
-         "schooling": "junior"},
-    ]  # fmt: skip
-    for index, fields in extra.items():
-        members[int(index)].update(fields)
-    return members
 
 
 ALL_IDS = [resident_id(), resident_id(seq=124), resident_id(born="20100101", seq=11)]
@@ -57,42 +36,6 @@ def assert_no_id_number(response, numbers=ALL_IDS):
     for number in numbers:
         for part in (number, number[6:14], number[6:17], number[10:17]):
             assert part not in text, f"{part} leaked into {response.request['PATH_INFO']}"
-
-
-def make_ids_foreign(tenant_b, tenant_a, *models):
-    """Move tenant B's id sequences past anything tenant A holds, so that "B's id answers 404 on A" cannot pass
-    because A happens to have no row with that id."""
-    with connection.cursor() as cur:
-        for model in models:
-            table = model._meta.db_table
-            cur.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{tenant_a.schema_name}"."{table}"')
-            top = cur.fetchone()[0]
-            cur.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST(%s, nextval(pg_get_serial_sequence(%s,"
-                " 'id'))))",
-                [f'"{tenant_b.schema_name}"."{table}"', top + 1000, f'"{tenant_b.schema_name}"."{table}"'],
-            )
-
-
-def add_member(tenant, username, role):
-    user = get_user_model().objects.create_user(username=username, password="Plenty-long-pass-1")
-    Membership.objects.create(user=user, tenant=tenant, role=role)
-    return user
-
-
-def file(tenant, user, members=None, **data):
-    with schema_context(tenant.schema_name):
-        return services.file_dossier(
-            user, tenant, data={"main_cause": "illness", **data}, members=members or household()
-        )
-
-
-def filed(tenant, user, **kwargs):
-    dossier = file(tenant, user, **kwargs)
-    with schema_context(tenant.schema_name):
-        for step in ("submitted", "reviewed", "filed"):
-            services.transition(user, tenant, dossier.pk, to_status=step, reason="ok")
-    return dossier
 
 
 @pytest.fixture

@@ -12,25 +12,7 @@ from dossiers import services as dossiers
 from dossiers.models import Consent, Dossier, DossierTransition, HouseholdMember, IdNumberView
 from exchange import services
 from exchange.models import PersonIndex, Referral, Transfer
-from tests.test_dossiers import household, resident_id
-
-
-@pytest.fixture
-def standards(tenant_a, tenant_b, municipal, persona):
-    for tenant, user in ((tenant_a, "alice"), (tenant_b, "bob"), (municipal, "mayor")):
-        with schema_context(tenant.schema_name):
-            dossiers.set_living_standard(persona(user), tenant, year=2026, monthly_per_capita="450")
-
-
-def filed(tenant, user, members=None, consent=False):
-    with schema_context(tenant.schema_name):
-        consents = [{"category": "referral", "given_by": "王建国", "evidence": "签字同意书"}] if consent else []
-        dossier = dossiers.file_dossier(
-            user, tenant, data={"main_cause": "illness"}, members=members or household(), consents=consents
-        )
-        for status in ("submitted", "reviewed", "filed"):
-            dossiers.transition(user, tenant, dossier.pk, to_status=status, reason="ok")
-        return Dossier.objects.get(pk=dossier.pk)
+from tests.factories import filed, household, resident_id
 
 
 # ------------------------------------------------------------------------------------------------ duplicates

@@ -13,6 +13,7 @@ from stations import services
 from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, StationPolicy, Unit
 from stations.validators import uscc_check_character
 from tenants.models import Membership
+from tests.factories import make_ids_foreign
 
 THIS_YEAR = date.today().year
 
@@ -20,21 +21,6 @@ THIS_YEAR = date.today().year
 def uscc(seed: int) -> str:
     body = f"91510100MA{seed:07d}"
     return body + uscc_check_character(body)
-
-
-def make_ids_foreign(tenant_b, tenant_a, *models):
-    """Move tenant B's id sequences past anything tenant A holds, so that "B's id answers 404 on A" cannot pass
-    because A happens to have no row with that id, nor fail because A has one."""
-    with connection.cursor() as cur:
-        for model in models:
-            table = model._meta.db_table
-            cur.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{tenant_a.schema_name}"."{table}"')
-            top = cur.fetchone()[0]
-            cur.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST(%s, nextval(pg_get_serial_sequence(%s,"
-                " 'id'))))",
-                [f'"{tenant_b.schema_name}"."{table}"', top + 1000, f'"{tenant_b.schema_name}"."{table}"'],
-            )
 
 
 def unit(actor, tenant, **data):

@@ -18,7 +18,9 @@ Rules and mutations live in ``dossiers.services``.
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -226,6 +228,35 @@ class HouseholdMember(models.Model):
         today = timezone.localdate()
         born = self.birth_date
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def attachment_path(instance, filename: str) -> str:
+    """Stored under the tenant's own media folder (TenantFileSystemStorage adds the schema) with a random name, so
+    a path never carries a person's name or number."""
+    suffix = Path(filename).suffix.lower()[:10]
+    return f"dossiers/{instance.dossier_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """A scanned document of a dossier. Served only through the dossier's own pages and API (never by a public
+    media URL), so another tenant's host can never reach it."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    name = models.CharField(_("file name"), max_length=200)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["dossier_id", "uploaded_at"]
+
+    def __str__(self):
+        return self.name
 
 
 class Consent(models.Model):

@@ -42,6 +42,8 @@ from dossiers.models import (
     HouseholdMember,
     IdNumberView,
     LivingStandard,
+    Pairing,
+    PairingVisit,
     ReviewCampaign,
     ReviewTask,
 )
@@ -480,6 +482,83 @@ def record_assistance(
     assistance.full_clean()
     assistance.save()
     return assistance
+
+
+def assistance_continuity(dossier: Dossier, months: int = 24) -> dict:
+    """How steadily a long-term case has been helped: the months (of the last `months`) with assistance, the
+    longest run of consecutive months, first and last dates and the total paid."""
+    today = timezone.localdate()
+    start = (today.year * 12 + today.month - 1) - (months - 1)
+    rows = list(dossier.assistance.values_list("given_on", "amount"))
+    helped = {d.year * 12 + d.month - 1 for d, _a in rows if d.year * 12 + d.month - 1 >= start}
+    longest = run = 0
+    for month in range(start, start + months):
+        run = run + 1 if month in helped else 0
+        longest = max(longest, run)
+    return {
+        "months": months,
+        "months_helped": len(helped),
+        "longest_run": longest,
+        "first": min((d for d, _a in rows), default=None),
+        "last": max((d for d, _a in rows), default=None),
+        "total": sum((a for _d, a in rows), Decimal("0")),
+        "times": len(rows),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- pairing
+@transaction.atomic
+def pair_cadre(actor, tenant, dossier_id, *, cadre_name: str, cadre_position: str = "", since=None) -> Pairing:
+    """Link a leading cadre to a household (结对帮扶)."""
+    require(actor, tenant, Perm.ASSISTANCE_RECORD)
+    dossier = access_dossier(actor, tenant, dossier_id)
+    if dossier.status != S.FILED:
+        raise ValidationError({"dossier": _("Cadres are paired with filed dossiers.")})
+    pairing = Pairing(
+        dossier=dossier,
+        cadre_name=(cadre_name or "").strip(),
+        cadre_position=(cadre_position or "").strip(),
+        since=since or timezone.localdate(),
+    )
+    pairing.full_clean()
+    pairing.save()
+    return pairing
+
+
+def _access_pairing(actor, tenant, pairing_id) -> Pairing:
+    try:
+        return Pairing.objects.select_for_update().get(pk=pairing_id, dossier__in=visible_dossiers(actor, tenant))
+    except (Pairing.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+@transaction.atomic
+def end_pairing(actor, tenant, pairing_id, *, until=None) -> Pairing:
+    require(actor, tenant, Perm.ASSISTANCE_RECORD)
+    pairing = _access_pairing(actor, tenant, pairing_id)
+    until = until or timezone.localdate()
+    if pairing.until is not None:
+        raise ValidationError({"until": _("This pairing has ended already.")})
+    if until < pairing.since:
+        raise ValidationError({"until": _("A pairing ends after it began.")})
+    pairing.until = until
+    pairing.save(update_fields=["until"])
+    return pairing
+
+
+@transaction.atomic
+def log_pairing_visit(actor, tenant, pairing_id, *, visited_on, note: str) -> PairingVisit:
+    """Record a cadre's visit to the paired household."""
+    require(actor, tenant, Perm.ASSISTANCE_RECORD)
+    pairing = _access_pairing(actor, tenant, pairing_id)
+    if visited_on < pairing.since or (pairing.until and visited_on > pairing.until):
+        raise ValidationError({"visited_on": _("The visit falls outside the pairing.")})
+    if visited_on > timezone.localdate():
+        raise ValidationError({"visited_on": _("A visit cannot be in the future.")})
+    visit = PairingVisit(pairing=pairing, visited_on=visited_on, note=(note or "").strip(), recorded_by=actor)
+    visit.full_clean()
+    visit.save()
+    return visit
 
 
 # ----------------------------------------------------------------------------------------- annual review

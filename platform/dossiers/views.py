@@ -25,6 +25,7 @@ from core.access import require
 from core.roles import Perm
 from core.views import can, form_errors_from, tenant_page
 from dossiers import exporting, forms, services
+from dossiers.attachments import AttachmentForm
 from dossiers.models import (
     Assistance,
     Dossier,
@@ -33,6 +34,7 @@ from dossiers.models import (
     PairingVisit,
     ReviewCampaign,
 )
+from dossiers.views_pairing import PairingForm, VisitForm
 from stations import services as stations
 from stations.exporting import content_disposition
 from stations.models import FundAccount, Station, Unit
@@ -312,6 +314,9 @@ def dossier_detail(request, dossier_id: int):
     for item in assistance:
         item.amount_text = money(item.amount)
     visits = Prefetch("visits", queryset=PairingVisit.objects.select_related("recorded_by"))
+    pairings = list(dossier.pairings.prefetch_related(visits))
+    for pairing in pairings:
+        pairing.visit_form = VisitForm(prefix=f"p{pairing.pk}") if can_record and not pairing.until else None
     context = {
         "dossier": dossier,
         "members": members,
@@ -323,9 +328,13 @@ def dossier_detail(request, dossier_id: int):
         "standard_text": money(dossier.standard_amount),
         "transitions": list(dossier.transitions.select_related("by")),
         "assistance": assistance,
-        "pairings": list(dossier.pairings.prefetch_related(visits)),
+        "pairings": pairings,
+        "continuity": services.assistance_continuity(dossier),
+        "attachments": list(dossier.attachments.all()),
+        "attachment_form": AttachmentForm() if can(request, Perm.DOSSIERS_EDIT) else None,
+        "pairing_form": PairingForm() if can_record else None,
         "can_view_id": can_view_id,
-        "can_file": can(request, Perm.DOSSIERS_FILE),
+        "can_pass_on": can(request, Perm.DOSSIERS_EDIT) and dossier.is_live,
         "can_edit": can(request, Perm.DOSSIERS_EDIT) and dossier.status in services.EDITABLE,
         "transition_form": transition_form if steps else None,
         "assistance_form": assistance_form if can_record else None,

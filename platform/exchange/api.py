@@ -104,6 +104,19 @@ class Escalate(ExchangeView):
         return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
 
 
+class EscalateToUnion(ExchangeView):
+    """A unit passes a case it cannot solve to its own union."""
+
+    required_permission = Perm.DOSSIERS_EDIT
+
+    @extend_schema(request=EscalateSerializer, responses={201: ReferralSerializer})
+    def post(self, request, dossier_id: int):
+        data = EscalateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        referral = services.escalate_to_union(request.user, self.tenant, dossier_id, **data.validated_data)
+        return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
+
+
 class TransferDossier(ExchangeView):
     """Move a dossier with its history to another union."""
 
@@ -155,6 +168,7 @@ urlpatterns = [
     path("referrals/sent/", SentReferrals.as_view(), name="referrals-sent"),
     path("referrals/<int:referral_id>/decide/", DecideReferral.as_view(), name="referral-decide"),
     path("dossiers/<int:dossier_id>/escalate/", Escalate.as_view(), name="dossier-escalate"),
+    path("dossiers/<int:dossier_id>/escalate-to-union/", EscalateToUnion.as_view(), name="dossier-escalate-union"),
     path("dossiers/<int:dossier_id>/transfer/", TransferDossier.as_view(), name="dossier-transfer"),
     path("dossiers/<int:dossier_id>/duplicates/", DossierDuplicates.as_view(), name="dossier-duplicates"),
     path("duplicates/", DuplicatesAcrossTenants.as_view(), name="duplicates-across-tenants"),

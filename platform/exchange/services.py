@@ -134,6 +134,31 @@ def escalate_to_parent(actor, tenant, dossier_id, *, request: str) -> Referral:
     )
 
 
+@transaction.atomic
+def escalate_to_union(actor, tenant, dossier_id, *, request: str) -> Referral:
+    """A unit (station staff) that cannot help passes a case to its own tenant union (企业先行救助，解决不了的上报)."""
+    from dossiers.models import Dossier
+    from dossiers.services import access_dossier
+
+    require(actor, tenant, Perm.DOSSIERS_EDIT)
+    dossier = access_dossier(actor, tenant, dossier_id)
+    if not dossier.is_live:
+        raise ValidationError({"dossier": _("Only live dossiers are passed on.")})
+    if not (request or "").strip():
+        raise ValidationError({"request": _("Say what help is asked for.")})
+    if Referral.objects.filter(from_tenant=tenant, from_dossier_id=dossier.pk, status=Referral.Status.WAITING).exists():
+        raise ValidationError({"dossier": _("This case is already waiting for a decision.")})
+    dossier = Dossier.objects.prefetch_related("members").get(pk=dossier.pk)
+    return Referral.objects.create(
+        from_tenant=tenant,
+        to_tenant=tenant,
+        from_dossier_id=dossier.pk,
+        summary=_summary(dossier),
+        request=request.strip(),
+        sent_by=actor,
+    )
+
+
 def referrals_received(actor, tenant):
     require(actor, tenant, Perm.DOSSIERS_FILE)
     return Referral.objects.filter(to_tenant=tenant).select_related("from_tenant")

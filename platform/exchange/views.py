@@ -68,17 +68,24 @@ def decide(request, referral_id: int):
     return redirect("exchange:referrals")
 
 
-@tenant_page(Perm.DOSSIERS_FILE)
+@tenant_page(Perm.DOSSIERS_EDIT)
 def dossier_exchange(request, dossier_id: int):
-    """Refer a dossier to the parent union, or transfer it to another union."""
+    """Pass a case on: a unit to its own union; the union to its parent; or transfer the dossier to another union."""
     from dossiers.services import access_dossier
 
     user, tenant = request.user, request.tenant
     dossier = access_dossier(user, tenant, dossier_id)
-    escalate_form = EscalateForm(request.POST if request.POST.get("action") == "escalate" else None, prefix="e")
-    transfer_form = TransferForm(tenant, request.POST if request.POST.get("action") == "transfer" else None, prefix="t")
+    action = request.POST.get("action")
+    union_form = EscalateForm(request.POST if action == "union" else None, prefix="u")
+    escalate_form = EscalateForm(request.POST if action == "escalate" else None, prefix="e")
+    transfer_form = TransferForm(tenant, request.POST if action == "transfer" else None, prefix="t")
+    bound = next((f for f in (union_form, escalate_form, transfer_form) if f.is_bound), None)
     if request.method == "POST":
         try:
+            if union_form.is_bound and union_form.is_valid():
+                services.escalate_to_union(user, tenant, dossier.pk, **union_form.cleaned_data)
+                messages.success(request, _("The case is passed to the union."))
+                return redirect("dossiers:dossier-detail", dossier_id=dossier.pk)
             if escalate_form.is_bound and escalate_form.is_valid():
                 services.escalate_to_parent(user, tenant, dossier.pk, **escalate_form.cleaned_data)
                 messages.success(request, _("The case is referred to the higher union."))
@@ -88,16 +95,18 @@ def dossier_exchange(request, dossier_id: int):
                 messages.success(request, _("The dossier is transferred to %(union)s.") % {"union": transfer.to_tenant})
                 return redirect("dossiers:dossier-list")
         except ValidationError as exc:
-            form_errors_from(escalate_form if escalate_form.is_bound else transfer_form, exc)
+            form_errors_from(bound, exc)
+    can_file = has_permission(user, tenant, Perm.DOSSIERS_FILE)
     context = {
         "dossier": dossier,
         "duplicates": services.duplicate_count(tenant, dossier.pk),
         "referrals": services.referrals_sent(user, tenant, dossier.pk),
-        "escalate_form": escalate_form,
-        "transfer_form": transfer_form,
+        "union_form": None if can_file else union_form,
+        "escalate_form": escalate_form if can_file else None,
+        "transfer_form": transfer_form if can_file else None,
         "parent": tenant.parent,
     }
-    status = 400 if escalate_form.errors or transfer_form.errors else 200
+    status = 400 if bound is not None and bound.errors else 200
     return render(request, "exchange/dossier_exchange.html", context, status=status)
 
 

@@ -20,6 +20,8 @@ from dossiers.models import (
     DossierTransition,
     HouseholdMember,
     LivingStandard,
+    Pairing,
+    PairingVisit,
     ReviewCampaign,
     ReviewTask,
 )
@@ -158,6 +160,32 @@ class DossierListSerializer(serializers.ModelSerializer):
         return applicant.id_masked if applicant else ""
 
 
+class ContinuitySerializer(serializers.Serializer):
+    months = serializers.IntegerField()
+    months_helped = serializers.IntegerField()
+    longest_run = serializers.IntegerField()
+    first = serializers.DateField(allow_null=True)
+    last = serializers.DateField(allow_null=True)
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    times = serializers.IntegerField()
+
+
+class PairingVisitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PairingVisit
+        fields = ["id", "visited_on", "note"]
+        read_only_fields = fields
+
+
+class PairingSerializer(serializers.ModelSerializer):
+    visits = PairingVisitSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Pairing
+        fields = ["id", "cadre_name", "cadre_position", "since", "until", "visits"]
+        read_only_fields = fields
+
+
 class DossierSerializer(DossierListSerializer):
     """A whole dossier: household facts, members (ID numbers masked), consents, history, eligibility and the
     assistance given. Of the bank account only the last four digits are shown."""
@@ -170,6 +198,8 @@ class DossierSerializer(DossierListSerializer):
     transitions = TransitionSerializer(many=True, read_only=True)
     eligibility = EligibilitySerializer(source="*", read_only=True)
     assistance = AssistanceSerializer(many=True, read_only=True)
+    continuity = serializers.SerializerMethodField()
+    pairings = serializers.SerializerMethodField()
 
     class Meta(DossierListSerializer.Meta):
         fields = [
@@ -193,8 +223,18 @@ class DossierSerializer(DossierListSerializer):
             "transitions",
             "eligibility",
             "assistance",
+            "continuity",
+            "pairings",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ContinuitySerializer)
+    def get_continuity(self, dossier) -> dict:
+        return ContinuitySerializer(services.assistance_continuity(dossier)).data
+
+    @extend_schema_field(PairingSerializer(many=True))
+    def get_pairings(self, dossier) -> list:
+        return PairingSerializer(dossier.pairings.prefetch_related("visits"), many=True).data
 
 
 # ------------------------------------------------------------------------------------------------- input

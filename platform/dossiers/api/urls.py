@@ -1,5 +1,6 @@
 """API URLs of the dossiers, mounted at /api/ by core.urls (namespace-free, like the core's router)."""
 
-from dossiers.api import importing, views
+from dossiers import attachments
+from dossiers.api import importing, pairing, views
 
-urlpatterns = [*importing.urlpatterns, *views.urlpatterns]
+urlpatterns = [*importing.urlpatterns, *views.urlpatterns, *attachments.api_urlpatterns, *pairing.urlpatterns]

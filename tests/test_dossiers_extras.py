@@ -1,0 +1,98 @@
+"""Attachments stored per tenant, pairing and visits, continuity of help, and a unit passing a case to its union —
+each with two tenants."""
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import Http404
+from django_tenants.utils import schema_context
+
+from dossiers import services
+from dossiers.attachments import add_attachment
+from dossiers.models import Attachment
+from exchange import services as exchange
+from tests.factories import filed, resident_id
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def test_attachments_live_in_the_tenants_folder_and_only_its_host(
+    standards, media_root, tenant_a, tenant_b, persona, client_for, api_for
+):
+    alice = persona("alice")
+    dossier = filed(tenant_a, alice)
+    with schema_context(tenant_a.schema_name):
+        attachment = add_attachment(
+            alice, tenant_a, dossier.pk, SimpleUploadedFile("收入证明.pdf", b"%PDF-1.4 proof"), description="收入证明"
+        )
+        with pytest.raises(ValidationError) as err:
+            add_attachment(alice, tenant_a, dossier.pk, SimpleUploadedFile("x.exe", b"MZ"))
+        assert "file" in err.value.message_dict
+        stored = Path(attachment.file.path)
+    assert stored.is_relative_to(Path(settings.MEDIA_ROOT) / tenant_a.schema_name)
+    assert "收入证明" not in stored.name and resident_id() not in str(stored)
+    page = client_for(tenant_a, alice).get(f"/dossiers/attachments/{attachment.pk}/")
+    assert page.status_code == 200 and b"".join(page.streaming_content) == b"%PDF-1.4 proof"
+    assert client_for(tenant_b, persona("bob")).get(f"/dossiers/attachments/{attachment.pk}/").status_code == 404
+    assert api_for(tenant_b, persona("bob")).get(f"/api/dossier-attachments/{attachment.pk}/").status_code == 404
+    listing = api_for(tenant_a, alice).get(f"/api/dossiers/{dossier.pk}/attachments/").json()
+    assert [row["name"] for row in listing] == ["收入证明.pdf"]
+    with schema_context(tenant_b.schema_name):
+        assert not Attachment.objects.exists()
+
+
+def test_pairing_visits_and_continuity(standards, tenant_a, tenant_b, persona, api_for):
+    alice = persona("alice")
+    dossier = filed(tenant_a, alice)
+    with schema_context(tenant_a.schema_name):
+        pairing = services.pair_cadre(alice, tenant_a, dossier.pk, cadre_name="张主席", cadre_position="县总工会主席",
+                                      since=date.today() - timedelta(days=90))  # fmt: skip
+        services.log_pairing_visit(
+            alice, tenant_a, pairing.pk, visited_on=date.today() - timedelta(days=10), note="入户走访"
+        )
+        with pytest.raises(ValidationError):
+            services.log_pairing_visit(
+                alice, tenant_a, pairing.pk, visited_on=date.today() + timedelta(days=1), note="x"
+            )
+        for months_ago in (0, 1, 2, 5):
+            day = (date.today().replace(day=1) - timedelta(days=months_ago * 28)).replace(day=1)
+            services.record_assistance(alice, tenant_a, dossier.pk, kind="living", amount="200", given_on=day,
+                                       programme="月度生活救助")  # fmt: skip
+        continuity = services.assistance_continuity(dossier)
+        assert continuity["times"] == 4 and continuity["months_helped"] == 4 and continuity["longest_run"] == 3
+        assert str(continuity["total"]) == "800.00"
+    detail = api_for(tenant_a, alice).get(f"/api/dossiers/{dossier.pk}/").json()
+    assert detail["continuity"]["longest_run"] == 3 and detail["pairings"][0]["visits"][0]["note"] == "入户走访"
+    api_b = api_for(tenant_b, persona("bob"))
+    assert (
+        api_b.post(f"/api/pairings/{pairing.pk}/visits/", {"visited_on": str(date.today()), "note": "x"}).status_code
+        == 404
+    )
+    ended = api_for(tenant_a, alice).post(f"/api/pairings/{pairing.pk}/end/", {}, format="json")
+    assert ended.status_code == 200 and ended.json()["until"] == str(date.today())
+
+
+def test_a_unit_passes_a_case_to_its_union(standards, tenant_a, tenant_b, persona, api_for, client_for):
+    amy, alice = persona("amy"), persona("alice")
+    dossier = filed(tenant_a, alice)
+    with schema_context(tenant_a.schema_name):
+        with pytest.raises(ValidationError):
+            exchange.escalate_to_union(amy, tenant_a, dossier.pk, request=" ")
+        referral = exchange.escalate_to_union(amy, tenant_a, dossier.pk, request="企业无力救助，请县总帮扶")
+    assert referral.to_tenant_id == referral.from_tenant_id == tenant_a.pk
+    inbox = api_for(tenant_a, alice).get("/api/referrals/received/").json()["results"]
+    assert [row["id"] for row in inbox] == [referral.pk]
+    assert api_for(tenant_b, persona("bob")).get("/api/referrals/received/").json()["results"] == []
+    exchange.decide_referral(alice, tenant_a, referral.pk, status="accepted")
+    page = client_for(tenant_a, amy).get(f"/exchange/dossiers/{dossier.pk}/")
+    assert page.status_code == 200 and "接受" in page.content.decode() or "Accepted" in page.content.decode()
+    with pytest.raises(Http404), schema_context(tenant_b.schema_name):
+        exchange.escalate_to_union(persona("bob"), tenant_b, dossier.pk, request="x")
