@@ -234,3 +234,13 @@ def standards(tenant_a, tenant_b, municipal, persona):
     for tenant, user, amount in ((tenant_a, "alice", "450"), (tenant_b, "bob", "600"), (municipal, "mayor", "450")):
         with schema_context(tenant.schema_name):
             services.set_living_standard(persona(user), tenant, year=2026, monthly_per_capita=amount)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_test_media():
+    """tests.settings points MEDIA_ROOT at a fresh temporary folder; remove it when the run ends."""
+    yield
+    import shutil
+
+    if "bangfu-test-media-" in str(settings.MEDIA_ROOT):
+        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)

@@ -1,6 +1,8 @@
 """Test settings: the real settings plus the dummy plugin that exercises the plugin contract."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("BANGFU_DEBUG", "0")
 
@@ -17,3 +19,6 @@ BANGFU_HEALTH_WORKER_TIMEOUT = 0.3
 # Each test run has its own queues, so a worker of another run never takes our tasks.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("BANGFU_CELERY_QUEUE") or f"test-{os.getpid()}"
 CELERY_TASK_ROUTES = {"tenants.provision_tenant": {"queue": CELERY_TASK_DEFAULT_QUEUE}}
+
+# Uploaded files of a test run go to a folder of its own (each tenant's under its schema's name).
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="bangfu-test-media-"))

@@ -18,14 +18,8 @@ from exchange import services as exchange
 from tests.factories import filed, resident_id
 
 
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
 def test_attachments_live_in_the_tenants_folder_and_only_its_host(
-    standards, media_root, tenant_a, tenant_b, persona, client_for, api_for
+    standards, tenant_a, tenant_b, persona, client_for, api_for
 ):
     alice = persona("alice")
     dossier = filed(tenant_a, alice)
@@ -96,3 +90,20 @@ def test_a_unit_passes_a_case_to_its_union(standards, tenant_a, tenant_b, person
     assert page.status_code == 200 and "接受" in page.content.decode() or "Accepted" in page.content.decode()
     with pytest.raises(Http404), schema_context(tenant_b.schema_name):
         exchange.escalate_to_union(persona("bob"), tenant_b, dossier.pk, request="x")
+
+
+def test_transfer_takes_the_attachments_along(standards, tenant_a, tenant_b, persona, client_for,
+                                              django_capture_on_commit_callbacks):  # fmt: skip
+    alice = persona("alice")
+    dossier = filed(tenant_a, alice)
+    with schema_context(tenant_a.schema_name):
+        attachment = add_attachment(alice, tenant_a, dossier.pk, SimpleUploadedFile("证明.pdf", b"%PDF proof"))
+        old_path = Path(attachment.file.path)
+        with django_capture_on_commit_callbacks(execute=True):
+            transfer = exchange.transfer_dossier(alice, tenant_a, dossier.pk, to_tenant=tenant_b, reason="调动")
+    assert not old_path.exists()  # removed from A's folder once the transfer committed
+    with schema_context(tenant_b.schema_name):
+        moved = Attachment.objects.get(dossier_id=transfer.to_dossier_id)
+        assert Path(moved.file.path).is_relative_to(Path(settings.MEDIA_ROOT) / tenant_b.schema_name)
+        assert moved.file.read() == b"%PDF proof"
+    assert client_for(tenant_b, persona("bob")).get(f"/dossiers/attachments/{moved.pk}/").status_code == 200

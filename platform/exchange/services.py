@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Count, F, Sum
 from django.http import Http404
@@ -191,6 +192,14 @@ def decide_referral(actor, tenant, referral_id, *, status: str, reason: str = ""
 
 
 # ------------------------------------------------------------------------------------------------ transfers
+def _delete_files(tenant, names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    with in_tenant(tenant):
+        for name in names:
+            default_storage.delete(name)
+
+
 @transaction.atomic
 def transfer_dossier(actor, tenant, dossier_id, *, to_tenant: Tenant, reason: str) -> Transfer:
     """Move a dossier with its history to another tenant (the worker moved, the employer was dissolved). The
@@ -221,6 +230,8 @@ def transfer_dossier(actor, tenant, dossier_id, *, to_tenant: Tenant, reason: st
     transitions = list(dossier.transitions.all())
     assistance = list(dossier.assistance.all())
     pairings = [(p, list(p.visits.all())) for p in dossier.pairings.all()]
+    files = [(a, a.file.read()) for a in dossier.attachments.all()]  # each tenant's files live in its own folder
+    old_paths = [a.file.name for a, _content in files]
     old_id = dossier.pk
 
     with in_tenant(to_tenant):
@@ -248,6 +259,10 @@ def transfer_dossier(actor, tenant, dossier_id, *, to_tenant: Tenant, reason: st
             for visit in visits:
                 visit.pk, visit.pairing_id = None, pairing.pk
             PairingVisit.objects.bulk_create(visits)
+        for attachment, content in files:
+            attachment.pk, attachment.dossier_id = None, copy.pk
+            attachment.file.save(attachment.name, ContentFile(content), save=False)
+            attachment.save(force_insert=True)
         DossierTransition.objects.create(
             dossier=copy,
             from_status=copy.status,
@@ -259,7 +274,8 @@ def transfer_dossier(actor, tenant, dossier_id, *, to_tenant: Tenant, reason: st
         copy.save()
         new_id = copy.pk
 
-    # Gone from the sender: its rows, then the index (the audit log keeps the old ids on purpose).
+    # Gone from the sender: its rows, its files once committed, then the index (the audit log keeps the old ids).
+    transaction.on_commit(lambda: _delete_files(tenant, old_paths))
     Assistance.objects.filter(dossier_id=old_id).delete()
     Pairing.objects.filter(dossier_id=old_id).delete()
     Dossier.objects.filter(pk=old_id).delete()
