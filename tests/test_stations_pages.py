@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,6 +17,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
+
+from stations import services
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
@@ -599,3 +601,33 @@ def test_fund_booking_needs_the_permission(worlds, tenant_a, client_for, persona
     assert "1,234.50" in text and "Book income" not in text
     response = reviewer.post(url, {"action": "income", "income-amount": "1", "income-source": "enterprise"})
     assert response.status_code == 404
+
+
+def test_staff_and_service_points_are_managed_on_the_station_page(tenant_a, tenant_b, persona, client_for):
+    from stations.models import ServicePoint, StationStaff
+
+    with schema_context(tenant_a.schema_name):
+        unit = services.save_unit(persona("alice"), tenant_a, {"kind": "township", "name": "苏稽镇"})
+        station = services.save_station(
+            persona("alice"), tenant_a, {"unit": unit, "kind": "own", "established_on": date(2020, 1, 1)}
+        )
+    page = client_for(tenant_a, persona("alice"))
+    assert (
+        page.post(f"/stations/{station.pk}/staff/", {"name": "刘站长", "duty": "站长", "full_time": "on"}).status_code
+        == 302
+    )
+    assert page.post(f"/stations/{station.pk}/service-points/", {"name": "苏稽服务点"}).status_code == 302
+    with schema_context(tenant_a.schema_name):
+        member = StationStaff.objects.get(station=station)
+        point = ServicePoint.objects.get(station=station)
+        assert member.full_time and point.name == "苏稽服务点"
+    detail = page.get(f"/stations/{station.pk}/").content.decode()
+    assert "刘站长" in detail and "苏稽服务点" in detail
+    bob = client_for(tenant_b, persona("bob"))
+    assert bob.post(f"/stations/staff/{member.pk}/remove/").status_code == 404
+    assert bob.post(f"/stations/{station.pk}/staff/", {"name": "入侵者"}).status_code in (302, 404)
+    with schema_context(tenant_a.schema_name):
+        assert list(StationStaff.objects.values_list("name", flat=True)) == ["刘站长"]
+    assert page.post(f"/stations/service-points/{point.pk}/remove/").status_code == 302
+    staff = client_for(tenant_a, persona("amy"))
+    assert staff.post(f"/stations/{station.pk}/staff/", {"name": "x"}).status_code == 404  # not a manager

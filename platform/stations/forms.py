@@ -213,3 +213,16 @@ class OpenAccountForm(forms.Form):
         if not (data.get("name") or "").strip() and data.get("station") is not None:
             data["name"] = data["station"].name
         return data
+
+
+class StaffForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50, widget=forms.TextInput(attrs={"placeholder": _("Name")}))
+    duty = forms.CharField(label=_("Duty"), max_length=100, required=False,
+                           widget=forms.TextInput(attrs={"placeholder": _("Duty")}))  # fmt: skip
+    full_time = forms.BooleanField(label=_("Full-time"), required=False)
+
+
+class ServicePointForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200, widget=forms.TextInput(attrs={"placeholder": _("Name")}))
+    location = forms.CharField(label=_("Location"), max_length=200, required=False,
+                               widget=forms.TextInput(attrs={"placeholder": _("Location")}))  # fmt: skip

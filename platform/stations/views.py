@@ -20,12 +20,22 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from core.access import require
 from core.roles import Perm
 from core.views import can, form_errors_from, tenant_page
 from stations import forms, services
-from stations.models import CoverageTarget, FundEntry, ReceptionRecord, Station, StationPolicy, Unit
+from stations.models import (
+    CoverageTarget,
+    FundEntry,
+    ReceptionRecord,
+    ServicePoint,
+    Station,
+    StationPolicy,
+    StationStaff,
+    Unit,
+)
 
 PAGE_SIZE = 50
 FUND_ENTRY_LIMIT = 200
@@ -138,8 +148,70 @@ def station_detail(request, station_id: int):
         "can_register": can(request, Perm.RECEPTION_REGISTER),
         "can_view_funds": can(request, Perm.FUNDS_VIEW),
         "can_book": can(request, Perm.FUNDS_BOOK),
+        "staff_form": forms.StaffForm(),
+        "point_form": forms.ServicePointForm(),
     }
     return render(request, "stations/station_detail.html", context)
+
+
+def _station_change(request, act, success: str, station_id: int | None = None):
+    try:
+        result = act()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        result = None
+    else:
+        messages.success(request, success)
+    target = station_id or (result.station_id if result is not None else None)
+    return redirect("stations:station-detail", station_id=target) if target else redirect("stations:station-list")
+
+
+@require_POST
+@tenant_page(Perm.STATIONS_MANAGE)
+def staff_add(request, station_id: int):
+    form = forms.StaffForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the staff member's name."))
+        return redirect("stations:station-detail", station_id=station_id)
+    return _station_change(
+        request,
+        lambda: services.add_station_staff(request.user, request.tenant, station_id, **form.cleaned_data),
+        _("The staff member is added."),
+        station_id,
+    )
+
+
+@require_POST
+@tenant_page(Perm.STATIONS_MANAGE)
+def staff_remove(request, staff_id: int):
+    station_id = StationStaff.objects.filter(pk=staff_id).values_list("station_id", flat=True).first()
+    services.remove_station_staff(request.user, request.tenant, staff_id)
+    messages.success(request, _("The staff member is removed."))
+    return redirect("stations:station-detail", station_id=station_id)
+
+
+@require_POST
+@tenant_page(Perm.STATIONS_MANAGE)
+def point_add(request, station_id: int):
+    form = forms.ServicePointForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the service point's name."))
+        return redirect("stations:station-detail", station_id=station_id)
+    return _station_change(
+        request,
+        lambda: services.add_service_point(request.user, request.tenant, station_id, **form.cleaned_data),
+        _("The service point is added."),
+        station_id,
+    )
+
+
+@require_POST
+@tenant_page(Perm.STATIONS_MANAGE)
+def point_remove(request, point_id: int):
+    station_id = ServicePoint.objects.filter(pk=point_id).values_list("station_id", flat=True).first()
+    services.remove_service_point(request.user, request.tenant, point_id)
+    messages.success(request, _("The service point is removed."))
+    return redirect("stations:station-detail", station_id=station_id)
 
 
 def _station_form(request, station: Station | None):
@@ -534,6 +606,10 @@ urlpatterns = [
     path("new/", station_new, name="station-new"),
     path("<int:station_id>/", station_detail, name="station-detail"),
     path("<int:station_id>/edit/", station_edit, name="station-edit"),
+    path("<int:station_id>/staff/", staff_add, name="staff-add"),
+    path("staff/<int:staff_id>/remove/", staff_remove, name="staff-remove"),
+    path("<int:station_id>/service-points/", point_add, name="point-add"),
+    path("service-points/<int:point_id>/remove/", point_remove, name="point-remove"),
     path("units/", unit_list, name="unit-list"),
     path("units/new/", unit_new, name="unit-new"),
     path("units/<int:unit_id>/edit/", unit_edit, name="unit-edit"),
