@@ -325,8 +325,15 @@ class ReceptionRecord(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    # The worker's dossier, once dossiers exist (platform/dossiers links it with a foreign key then).
-    dossier_id = models.PositiveBigIntegerField(_("dossier"), null=True, blank=True)
+    # The worker's dossier, when the visitor has one (kept when the dossier leaves: the link is cleared).
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        verbose_name=_("dossier"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="receptions",
+    )
 
     class Meta:
         verbose_name = _("reception record")

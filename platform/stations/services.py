@@ -393,6 +393,12 @@ def register_visit(actor, tenant, *, station: Station, visitor_name, category, r
     """Stage 1 of the four haves: the visit is registered."""
     require(actor, tenant, Perm.RECEPTION_REGISTER)
     access_station(actor, tenant, station.pk)
+    dossier_id = extra.get("dossier_id")
+    if dossier_id is not None:
+        from dossiers.services import visible_dossiers
+
+        if not visible_dossiers(actor, tenant).filter(pk=dossier_id).exists():
+            raise ValidationError({"dossier_id": _("Choose a dossier you can see.")})
     record = ReceptionRecord(
         station=station,
         visitor_name=(visitor_name or "").strip(),
@@ -401,7 +407,7 @@ def register_visit(actor, tenant, *, station: Station, visitor_name, category, r
         visited_at=visited_at or timezone.now(),
         visitor_phone=extra.get("visitor_phone", ""),
         employer=extra.get("employer"),
-        dossier_id=extra.get("dossier_id"),
+        dossier_id=dossier_id,
         registered_by=actor,
     )
     record.full_clean()
