@@ -38,6 +38,15 @@ HEADER = [column.header for column in importing.COLUMNS]
 XLSX = importing.XLSX_CONTENT_TYPE
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Report reasons are checked in English here (the pages' language is tested in test_i18n)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def resident_id(area="511102", born="19800101", seq=123) -> str:
     body = f"{area}{born}{seq:03d}"
     return body + id_check_character(body)

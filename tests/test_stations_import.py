@@ -29,6 +29,15 @@ HEADER = [
 XLSX = importing.XLSX_CONTENT_TYPE
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Report reasons are checked in English here (the pages' language is tested in test_i18n)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def code(number: int) -> str:
     body = f"91330100MA{number:07d}"
     return body + uscc_check_character(body)

@@ -290,7 +290,7 @@ def _apply_fields(actor, tenant, dossier: Dossier, data: dict) -> None:
     secondary = list(dict.fromkeys(dossier.secondary_causes or []))
     errors = {}
     if dossier.main_cause in secondary:
-        errors["secondary_causes"] = [_("The main cause is not also a secondary cause.")]
+        errors["secondary_causes"] = [_("The main cause cannot also be a secondary cause.")]
     if len(secondary) > 3:
         errors["secondary_causes"] = [_("At most three secondary causes.")]
     dossier.secondary_causes = secondary
@@ -449,7 +449,7 @@ def record_assistance(
     require(actor, tenant, Perm.ASSISTANCE_RECORD)
     dossier = access_dossier(actor, tenant, dossier_id, for_update=True)
     if dossier.status != S.FILED:
-        raise ValidationError({"dossier": _("Assistance is recorded for filed dossiers.")})
+        raise ValidationError({"dossier": _("Only filed dossiers receive assistance.")})
     if kind not in Assistance.Kind.values:
         raise ValidationError({"kind": _("Choose the kind of assistance.")})
     try:
@@ -513,7 +513,7 @@ def pair_cadre(actor, tenant, dossier_id, *, cadre_name: str, cadre_position: st
     require(actor, tenant, Perm.ASSISTANCE_RECORD)
     dossier = access_dossier(actor, tenant, dossier_id)
     if dossier.status != S.FILED:
-        raise ValidationError({"dossier": _("Cadres are paired with filed dossiers.")})
+        raise ValidationError({"dossier": _("Only filed dossiers can be paired with a cadre.")})
     pairing = Pairing(
         dossier=dossier,
         cadre_name=(cadre_name or "").strip(),
@@ -540,7 +540,7 @@ def end_pairing(actor, tenant, pairing_id, *, until=None) -> Pairing:
     if pairing.until is not None:
         raise ValidationError({"until": _("This pairing has ended already.")})
     if until < pairing.since:
-        raise ValidationError({"until": _("A pairing ends after it began.")})
+        raise ValidationError({"until": _("A pairing cannot end before it began.")})
     pairing.until = until
     pairing.save(update_fields=["until"])
     return pairing

@@ -93,7 +93,7 @@ class DefaultTargetsForm(forms.Form):
         label=_("First year"),
         min_value=2000,
         max_value=2100,
-        help_text=_("50 % in the first year, 75 % in the second, 100 % in the third; existing years are kept."),
+        help_text=_("First year 50%, second year 75%, third year 100%; existing years are kept."),
     )
 
 

@@ -217,7 +217,7 @@ def save_station(actor, tenant, data: dict, instance: Station | None = None) -> 
                 _("The host must be the own station of a zone/park, township/street or community/village.")
             )
     if station.closed_on and station.established_on and station.closed_on < station.established_on:
-        errors.setdefault("closed_on", []).append(_("A station closes after it was established."))
+        errors.setdefault("closed_on", []).append(_("A station cannot close before it was established."))
     if station.kind == Station.Kind.VIRTUAL and not (station.hotline or station.website or station.mailbox):
         errors.setdefault("hotline", []).append(_("A virtual station needs the hotline, a website or a mailbox."))
     if errors:
