@@ -20,4 +20,4 @@ from tenant_schemas_celery.app import CeleryApp  # noqa: E402
 
 app = CeleryApp("bangfu")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(lambda: ["tenants", "worker", "core"])
+app.autodiscover_tasks(lambda: ["tenants", "worker", "core", "rollups"])

@@ -12,6 +12,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +57,7 @@ SHARED_APPS = [
     "core",
     "tenants",
     "exchange",
+    "rollups",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -186,6 +188,11 @@ CELERY_TASK_ROUTES = {
     "tenants.provision_tenant": {"queue": os.environ.get("BANGFU_PROVISIONING_QUEUE", "provisioning")}
 }
 CELERY_BEAT_SCHEDULER = "worker.beat:PluginAwareScheduler"
+CELERY_BEAT_SCHEDULE = {
+    # Dirty tenant periods reach the municipal figures within a minute; the nightly run is the full backstop.
+    "rollups-dispatch": {"task": "rollups.dispatch", "schedule": 60.0},
+    "rollups-nightly": {"task": "rollups.nightly", "schedule": crontab(hour=2, minute=15)},
+}
 
 # ------------------------------------------------------------------------------------------------- auth
 AUTH_USER_MODEL = "core.User"

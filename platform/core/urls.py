@@ -11,6 +11,7 @@ from core import views
 from core.admin import tenant_admin_site
 from core.api import views as api
 from core.plugins import registry
+from rollups import views as rollup_views
 
 router = DefaultRouter()
 router.register("members", api.MemberViewSet, basename="member")
@@ -39,6 +40,7 @@ urlpatterns = [
     path("stations/", include("stations.urls")),
     path("dossiers/", include("dossiers.urls")),
     path("exchange/", include("exchange.views")),
+    path("rollups/", include((rollup_views.page_urlpatterns, "rollups"))),
     path("admin/", tenant_admin_site.urls),
     path("health/", views.health_view, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -50,6 +52,7 @@ urlpatterns = [
     path("api/", include("stations.api.urls")),
     path("api/", include("dossiers.api.urls")),
     path("api/", include("exchange.api")),
+    path("api/", include(rollup_views.api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

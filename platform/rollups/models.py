@@ -1,0 +1,81 @@
+"""Rollup facts in the public schema: only aggregates of each tenant cross into it (D-MU1).
+
+- ``RollupFact``: one figure of one tenant for one period, metric and set of dimensions. Exact (the rows a tenant
+  contributes); small cells are suppressed when shown (``rollups.services.SUPPRESS_BELOW``), not when stored, so
+  that totals stay exact.
+- ``RollupRun``: when a tenant's period was computed, by what trigger, and whether it failed (failures are shown to
+  the municipal union, never silent).
+- ``DirtyPeriod``: a tenant's period whose data changed since it was last computed.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Period(models.TextChoices):
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
+
+
+class RollupFact(models.Model):
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    period_kind = models.CharField(max_length=5, choices=Period.choices)
+    period_start = models.DateField()
+    metric = models.CharField(max_length=100)
+    dims = models.JSONField(default=dict)
+    # The dimensions as canonical JSON (sorted keys): part of the unique key, so an upsert finds its row.
+    dims_key = models.CharField(max_length=500)
+    value = models.DecimalField(max_digits=20, decimal_places=2)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "period_kind", "period_start", "metric", "dims_key"], name="rollup_fact_key"
+            )
+        ]
+        indexes = [models.Index(fields=["metric", "period_kind", "period_start"])]
+
+    def __str__(self):
+        return f"{self.tenant_id} {self.period_kind} {self.period_start} {self.metric} {self.dims_key}"
+
+
+class RollupRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        OK = "ok", _("Done")
+        FAILED = "failed", _("Failed")
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    period_kind = models.CharField(max_length=5, choices=Period.choices)
+    period_start = models.DateField()
+    trigger = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    facts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["tenant", "period_kind", "period_start", "-started_at"])]
+
+    def __str__(self):
+        return f"{self.tenant_id} {self.period_kind} {self.period_start} {self.status}"
+
+
+class DirtyPeriod(models.Model):
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    period_kind = models.CharField(max_length=5, choices=Period.choices)
+    period_start = models.DateField()
+    marked_at = models.DateTimeField()
+    # When a dispatcher last sent it to a worker; a new mark clears it, a stuck one is sent again after a while.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "period_kind", "period_start"], name="dirty_period_once")
+        ]
+
+    def __str__(self):
+        return f"{self.tenant_id} {self.period_kind} {self.period_start}"
