@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test bench-provision stop clean
+.PHONY: venv demo test bench-provision bench-rollup stop clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "!!! Python >= 3.11 not found (set PYTHON=...)"; exit 1; }
@@ -30,6 +30,9 @@ test: $(STAMP)
 
 bench-provision: $(STAMP)
 	@$(VENV)/bin/python deploy/local/stack.py run $(VENV)/bin/python bench/provision $(ARGS)
+
+bench-rollup: $(STAMP)
+	@$(VENV)/bin/python deploy/local/stack.py run $(VENV)/bin/python bench/rollup $(ARGS)
 
 stop:
 	@$(VENV)/bin/python deploy/local/stack.py stop
