@@ -36,7 +36,7 @@ from core.pii import blind_index, id_check_character, mask_resident_id, parse_re
 from core.roles import Perm
 from dossiers import services
 from dossiers.models import Dossier, HouseholdMember
-from stations.importing import RowError, cell_text, header_key, not_xlsx, parse_bool
+from stations.importing import RowError, cell_text, finish_template, header_key, not_xlsx, parse_bool
 from stations.models import Unit
 from stations.services import visible_units
 
@@ -891,25 +891,8 @@ def dossier_import_template() -> bytes:
         yes_no.add(f"{letters[name]}2:{letters[name]}{last}")
     sheet.add_data_validation(yes_no)
 
-    notes = workbook.create_sheet(_("Instructions")[:31])
-    notes.append([_("Column"), _("What to enter")])
-    for header, explanation in column_help():
-        notes.append([header, str(explanation)])
-    notes.append([])
-    notes.append(
-        [
-            _("Limits"),
-            _(
-                "One row per person; the rows of a household share its 户编号. Only the first sheet is read; at most "
-                "%(rows)d rows and %(size)d MB. A file with any error imports nothing."
-            )
-            % {"rows": MAX_ROWS, "size": MAX_FILE_SIZE // (1024 * 1024)},
-        ]
-    )
-    notes.column_dimensions["A"].width = 20
-    notes.column_dimensions["B"].width = 100
-    for cell in notes[1]:
-        cell.font = bold
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    limits = _(
+        "One row per person; the rows of a household share its 户编号. Only the first sheet is read; at most "
+        "%(rows)d rows and %(size)d MB. A file with any error imports nothing."
+    ) % {"rows": MAX_ROWS, "size": MAX_FILE_SIZE // (1024 * 1024)}
+    return finish_template(workbook, column_help(), limits, width=100)

@@ -632,8 +632,6 @@ def unit_import_template() -> bytes:
     sheet.add_data_validation(kinds)
     sheet.add_data_validation(yes_no)
 
-    notes = workbook.create_sheet(_("Instructions")[:31])
-    notes.append([_("Column"), _("What to enter")])
     explanations = {
         "name": _("Required. The unit's full name."),
         "kind": _("Required. One of: %(choices)s.") % {"choices": "、".join(KIND_TEMPLATE_WORDS.values())},
@@ -646,23 +644,25 @@ def unit_import_template() -> bytes:
         "industry": _("Optional."),
         "without_premises": _("Enterprises only: 是 for a building-economy enterprise without premises."),
     }
-    for column in COLUMNS:
-        notes.append([column.header, str(explanations[column.field])])
+    limits = _(
+        "Only the first sheet is read; at most %(rows)d rows and %(size)d MB. A file with any error imports nothing."
+    ) % {"rows": MAX_ROWS, "size": MAX_FILE_SIZE // (1024 * 1024)}
+    return finish_template(workbook, [(c.header, explanations[c.field]) for c in COLUMNS], limits, width=90)
+
+
+def finish_template(workbook, column_help, limits: str, *, width: int) -> bytes:
+    """Add the instructions sheet (each column and what to enter, then the limits) and return the .xlsx bytes.
+    Shared by every import template."""
+    notes = workbook.create_sheet(_("Instructions")[:31])
+    notes.append([_("Column"), _("What to enter")])
+    for header, explanation in column_help:
+        notes.append([header, str(explanation)])
     notes.append([])
-    notes.append(
-        [
-            _("Limits"),
-            _(
-                "Only the first sheet is read; at most %(rows)d rows and %(size)d MB. "
-                "A file with any error imports nothing."
-            )
-            % {"rows": MAX_ROWS, "size": MAX_FILE_SIZE // (1024 * 1024)},
-        ]
-    )
+    notes.append([_("Limits"), limits])
     notes.column_dimensions["A"].width = 20
-    notes.column_dimensions["B"].width = 90
+    notes.column_dimensions["B"].width = width
     for cell in notes[1]:
-        cell.font = bold
+        cell.font = Font(bold=True)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
