@@ -44,6 +44,19 @@ def _set_password(user, password: str) -> None:
     user.set_password(password)
 
 
+def _check_unit(tenant: Tenant, unit_id) -> None:
+    """A unit scope names a unit of this tenant (it lives in the tenant's schema, so no foreign key can say so)."""
+    if unit_id is None:
+        return
+    from django_tenants.utils import schema_context
+
+    from stations.models import Unit
+
+    with schema_context(tenant.schema_name):
+        if not Unit.objects.filter(pk=unit_id).exists():
+            raise ValidationError({"unit_id": _("This tenant has no such unit.")})
+
+
 def _check_not_last_admin(membership: Membership) -> None:
     if membership.role == Role.TENANT_ADMIN:
         others = Membership.objects.filter(tenant_id=membership.tenant_id, role=Role.TENANT_ADMIN).exclude(
@@ -83,6 +96,7 @@ def add_member(
         user.save()
     elif Membership.objects.filter(user=user, tenant_id=tenant.pk).exists():
         raise ValidationError({"username": _("This user is already a member of this tenant.")})
+    _check_unit(tenant, unit_id)
     return Membership.objects.create(user=user, tenant=tenant, role=role, unit_id=unit_id, created_by=actor)
 
 
@@ -93,6 +107,7 @@ def change_member_role(actor, tenant: Tenant, membership_id, *, role: str, unit_
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if role != Role.TENANT_ADMIN:
         _check_not_last_admin(membership)
+    _check_unit(tenant, unit_id)
     membership.role = role
     membership.unit_id = unit_id
     membership.save(update_fields=["role", "unit_id"])

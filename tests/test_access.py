@@ -159,3 +159,34 @@ def test_passwords_use_djangos_default_hasher(settings):
 def test_anonymous_is_sent_to_login(tenant_a, client, path):
     response = client.get(path, HTTP_HOST=host_of(tenant_a))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_unit_scope_must_be_a_unit_of_the_tenant(tenant_a, tenant_b, persona, api_for):
+    from django_tenants.utils import schema_context
+
+    from stations.models import Unit
+
+    with schema_context(tenant_b.schema_name):
+        foreign = Unit.objects.create(kind="township", name="乙县某镇")
+    with schema_context(tenant_a.schema_name):
+        own = Unit.objects.create(kind="township", name="甲县某镇")
+    api = api_for(tenant_a, persona("alice"))
+    body = {"username": "scoped", "password": "Plenty-long-pass-1", "role": "station_staff"}
+    if foreign.pk != own.pk:
+        refused = api.post("/api/members/", {**body, "unit_id": foreign.pk})
+        assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "unit_id"
+    created = api.post("/api/members/", {**body, "unit_id": own.pk})
+    assert created.status_code == 201 and created.json()["unit_id"] == own.pk
+
+
+@override_settings(BANGFU_LOGIN_MAX_FAILURES=2, BANGFU_BEHIND_PROXY=True)
+def test_behind_nginx_one_clients_failures_do_not_lock_out_another(tenant_a):
+    def attempt(ip, password):
+        client = Client(HTTP_HOST=host_of(tenant_a), HTTP_X_REAL_IP=ip)
+        return client.post("/accounts/login/", {"username": "alice" if password == PASSWORD else f"x{ip}",
+                                                "password": password})  # fmt: skip
+
+    for _ in range(2):
+        assert attempt("10.1.1.1", "wrong").status_code == 400
+    assert attempt("10.2.2.2", PASSWORD).status_code == 302  # another client, same nginx address
+    assert attempt("10.1.1.1", "wrong").context["form"].non_field_errors().as_data()[0].code == "locked"

@@ -57,13 +57,21 @@ class TenantRoleBackend(ModelBackend):
         return app_label in tenant_app_labels() | {"tenants"}
 
 
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or — behind our nginx (BANGFU_BEHIND_PROXY) — the X-Real-IP header it
+    sets from its own peer address (a client cannot forge it: nginx overwrites it)."""
+    if getattr(settings, "BANGFU_BEHIND_PROXY", False):
+        return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR", "")
+    return request.META.get("REMOTE_ADDR", "")
+
+
 class LoginThrottle:
     """Counts failed logins per username and per client address; cache keys carry the tenant automatically."""
 
     def __init__(self, request, username: str):
         self.keys = [
             f"login-fail:user:{(username or '').strip().lower()}",
-            f"login-fail:ip:{request.META.get('REMOTE_ADDR', '')}",
+            f"login-fail:ip:{client_ip(request)}",
         ]
 
     def is_locked(self) -> bool:

@@ -213,6 +213,7 @@ LOGOUT_REDIRECT_URL = "login"
 # Failed logins per (tenant, username) and per client address before a lock-out, and its length.
 BANGFU_LOGIN_MAX_FAILURES = int(os.environ.get("BANGFU_LOGIN_MAX_FAILURES", "5"))
 BANGFU_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("BANGFU_LOGIN_LOCKOUT_SECONDS", "900"))
+BANGFU_BEHIND_PROXY = env_bool("BANGFU_BEHIND_PROXY")
 SESSION_COOKIE_AGE = int(os.environ.get("BANGFU_SESSION_AGE", str(8 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

@@ -34,6 +34,9 @@ DEBUG = False
 # nginx terminates TLS and sets X-Forwarded-Proto (overwriting whatever the client sent). gunicorn must
 # therefore only be reachable from nginx (bind to loopback or a private network).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The client address for login throttling comes from nginx's X-Real-IP (every request would otherwise seem to come
+# from nginx, and one person's failed logins would lock out everyone).
+BANGFU_BEHIND_PROXY = env_bool("BANGFU_BEHIND_PROXY", True)
 # nginx already redirects port 80; this catches anything that reaches gunicorn over plain HTTP.
 SECURE_SSL_REDIRECT = env_bool("BANGFU_SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True
