@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.plugins import Metric
 
@@ -105,18 +106,26 @@ def _assistance(tenant, period):
 
 def core_metrics() -> list[Metric]:
     return [
-        Metric("core.members", "members by role", "people", _members_by_role, ("role",)),
-        Metric("stations.open", "open stations by kind", "stations", _stations_by_kind, ("kind",)),
+        Metric("core.members", _("members by role"), "people", _members_by_role, ("role",)),
+        Metric("stations.open", _("open stations by kind"), "stations", _stations_by_kind, ("kind",)),
         Metric(
-            "stations.coverage", "station coverage of above-size enterprises", "enterprises", _coverage, ("measure",)
+            "stations.coverage", _("station coverage of above-size enterprises"), "enterprises", _coverage, ("measure",)
         ),
         Metric(
-            "stations.receptions", "reception records by stage", "records", _receptions_by_stage, ("stage", "category")
+            "stations.receptions",
+            _("reception records by stage"),
+            "records",
+            _receptions_by_stage,
+            ("stage", "category"),
         ),
-        Metric("stations.receptions_overdue", "overdue reception records", "records", _receptions_overdue),
-        Metric("stations.fund_flows", "fund income and expenditure", "CNY", _fund_flows, ("kind", "source")),
+        Metric("stations.receptions_overdue", _("overdue reception records"), "records", _receptions_overdue),
+        Metric("stations.fund_flows", _("fund income and expenditure"), "CNY", _fund_flows, ("kind", "source")),
         Metric(
-            "dossiers.count", "dossiers by status, tier and cause", "households", _dossiers, ("status", "tier", "cause")
+            "dossiers.count",
+            _("dossiers by status, tier and cause"),
+            "households",
+            _dossiers,
+            ("status", "tier", "cause"),
         ),
-        Metric("dossiers.assistance", "assistance by kind", "count / CNY", _assistance, ("kind", "measure")),
+        Metric("dossiers.assistance", _("assistance by kind"), "count / CNY", _assistance, ("kind", "measure")),
     ]
