@@ -62,7 +62,9 @@ def _receptions_overdue(tenant, period):
 
     from stations.models import ReceptionRecord, StationPolicy
 
-    day = period[1] if period else timezone.localdate()
+    # Overdue as of the period's end, or today for a period still running (never a day in the future).
+    today = timezone.localdate()
+    day = min(period[1], today) if period else today
     limit = StationPolicy.current().reception_time_limit_days
     cutoff = datetime.combine(day - timedelta(days=limit), time.min, timezone.get_current_timezone())
     open_records = ReceptionRecord.objects.exclude(stage=ReceptionRecord.Stage.CLOSED)

@@ -22,6 +22,8 @@ CORE_MENU: list[MenuItem] = [
     MenuItem(_("Annual review"), "dossiers:review-list", Perm.DOSSIERS_VIEW, icon="check", weight=70),
     MenuItem(_("Referrals"), "exchange:referrals", Perm.DOSSIERS_VIEW, icon="send", weight=80),
     MenuItem(_("City figures"), "rollups:dashboard", Perm.VIEW_ROLLUPS, icon="chart", weight=5),
+    MenuItem(_("Assessment"), "assessment:scores", Perm.VIEW_ROLLUPS, icon="chart", weight=86),
+    MenuItem(_("Demonstration stations"), "assessment:nominations", Perm.STATIONS_VIEW, icon="check", weight=87),
     MenuItem(_("Duplicates across unions"), "exchange:duplicates", Perm.VIEW_ROLLUPS, icon="copy", weight=85),
     MenuItem(_("Members"), "members", Perm.MANAGE_MEMBERS, icon="people", weight=900),
     MenuItem(_("Plugins"), "plugins", Perm.MANAGE_PLUGINS, icon="puzzle", weight=910),

@@ -58,6 +58,7 @@ SHARED_APPS = [
     "tenants",
     "exchange",
     "rollups",
+    "assessment",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",

@@ -24,6 +24,7 @@ from calendar import monthrange
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -179,8 +180,14 @@ def city_figures(metric: str, kind: str, start: date, by_tenant: bool = False) -
 def freshness() -> dict:
     """When the figures were last computed, what is still waiting, and which runs failed."""
     last = RollupRun.objects.filter(status=RollupRun.Status.OK).order_by("-finished_at").first()
+    # A run still "running" past the hard time limit died with its worker: it counts as failed.
+    lost = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     failures = list(
-        RollupRun.objects.filter(status=RollupRun.Status.FAILED).select_related("tenant").order_by("-started_at")[:20]
+        RollupRun.objects.filter(
+            models.Q(status=RollupRun.Status.FAILED) | models.Q(status=RollupRun.Status.RUNNING, started_at__lt=lost)
+        )
+        .select_related("tenant")
+        .order_by("-started_at")[:20]
     )
     return {
         "as_of": last.finished_at if last else None,

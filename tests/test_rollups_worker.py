@@ -1,0 +1,383 @@
+"""Rollups through real Celery workers, on two tenants: a batch run twice, redelivered or run concurrently leaves
+the same facts; a change in one tenant reaches the municipal figures through the dirty mark and the dispatcher
+without touching the other tenant; and a worker killed with SIGKILL in the middle of a rollup commits nothing
+partial, and the computation is completed exactly afterwards (redelivery or a later dispatch).
+
+Every row is written through `committed` (the workers run on their own connections) and removed afterwards; the
+workers this module starts itself run in their own process group and are always stopped."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from core.plugins import metrics_for
+from rollups import services
+from rollups.models import DirtyPeriod, RollupFact, RollupRun
+from rollups.tasks import compute_batch, dispatch
+from tenants.models import PluginActivation, Tenant
+from worker import app
+
+pytestmark = pytest.mark.worker
+TIMEOUT = 60
+ROOT = Path(__file__).resolve().parent.parent
+(MONTH_KIND, MONTH), (YEAR_KIND, YEAR) = services.current_periods()
+THINGS = {"tenant_a": 3, "tenant_b": 2}
+MEMBERS = {"tenant_a": {"tenant_admin": 1, "station_staff": 1}, "tenant_b": {"tenant_admin": 1}}
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def wait_until(condition, what: str, timeout: float = TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.2)
+
+
+def facts(tenant, kind: str | None = None) -> dict:
+    """The tenant's facts: (kind, start, metric, dims) → (id, value, computed_at)."""
+    rows = RollupFact.objects.filter(tenant_id=tenant.pk)
+    if kind:
+        rows = rows.filter(period_kind=kind)
+    return {(f.period_kind, f.period_start, f.metric, f.dims_key): (f.pk, f.value, f.computed_at) for f in rows}
+
+
+def ids_and_values(snapshot: dict) -> dict:
+    return {key: (pk, value) for key, (pk, value, _at) in snapshot.items()}
+
+
+def values(snapshot: dict) -> dict:
+    return {key: value for key, (_pk, value, _at) in snapshot.items()}
+
+
+def expected(tenant, kind: str, start) -> dict:
+    """The figures computed in this process straight from the tenant's own rows (fresh tenant: no memoised
+    plugin list)."""
+    fresh = Tenant.objects.get(pk=tenant.pk)
+    start = services.period_bounds(kind, start)[0]
+    out = {}
+    with tenant_context(fresh):
+        for metric in metrics_for(fresh):
+            for dims, value in metric.compute(fresh, services.period_bounds(kind, start)):
+                out[(kind, start, metric.name, services.dims_key(dims))] = Decimal(value or 0)
+    connection.set_schema_to_public()
+    return out
+
+
+def by_metric(snapshot: dict, metric: str) -> dict:
+    return {key[3]: value for key, (_pk, value, _at) in snapshot.items() if key[2] == metric}
+
+
+def runs(tenant, **filters) -> list[RollupRun]:
+    return list(RollupRun.objects.filter(tenant_id=tenant.pk, **filters).order_by("started_at", "pk"))
+
+
+def item(tenant, kind: str, start) -> list:
+    return [tenant.schema_name, kind, start.isoformat()]
+
+
+def add_things(committed, tenant, count: int, prefix: str = "thing"):
+    table = f'"{tenant.schema_name}".dummy_plugin_thing'
+    for i in range(count):
+        committed(f"INSERT INTO {table} (name, amount) VALUES (%s, 0)", [f"{prefix}-{i}"])
+
+
+@pytest.fixture
+def world(committed, tenant_a, tenant_b):  # `committed` first: its clean-ups run after the test's rollback
+    """Both tenants with no rollup state, the dummy plugin active (its metric counts rows of the tenant's own
+    schema) and a few of its rows: 3 in tenant A, 2 in tenant B."""
+    for key, tenant in (("tenant_a", tenant_a), ("tenant_b", tenant_b)):
+        for table in ("rollups_rollupfact", "rollups_rolluprun", "rollups_dirtyperiod"):
+            clear = (f"DELETE FROM public.{table} WHERE tenant_id = %s", [tenant.pk])
+            committed(*clear, undo_with=clear)
+        activation = PluginActivation._meta.db_table
+        committed(
+            f"INSERT INTO public.{activation} (tenant_id, plugin, is_active, config, changed_at) "
+            "VALUES (%s, 'dummy', true, '{}', now())",
+            [tenant.pk],
+            undo_with=(f"DELETE FROM public.{activation} WHERE tenant_id = %s AND plugin = 'dummy'", [tenant.pk]),
+        )
+        table = f'"{tenant.schema_name}".dummy_plugin_thing'
+        committed("SELECT 1", undo_with=(f"DELETE FROM {table}", []))
+        add_things(committed, tenant, THINGS[key], prefix=key)
+    # Whatever happens, no advisory lock of ours outlives the test.
+    committed("SELECT 1", undo_with=("SELECT pg_advisory_unlock_all()", []))
+    return committed
+
+
+def assert_exact(tenant, key: str, things: int, kinds=((MONTH_KIND, MONTH), (YEAR_KIND, YEAR))):
+    """The tenant's facts equal an in-process computation from its own rows, and the figures we know."""
+    got = {k: v for k, v in facts(tenant).items() if (k[0], k[1]) in set(kinds)}
+    want: dict = {}
+    for kind, start in kinds:
+        want.update(expected(tenant, kind, start))
+    assert values(got) == want
+    for kind, _start in kinds:
+        mine = facts(tenant, kind)
+        assert by_metric(mine, "dummy.things") == {"{}": things}
+        assert {k.split('"')[3]: v for k, v in by_metric(mine, "core.members").items()} == MEMBERS[key]
+
+
+# ------------------------------------------------------------------------------------- a worker of our own
+@contextlib.contextmanager
+def own_worker(queue: str, log_file: Path, pool: str = "prefork"):
+    """`celery -A worker worker` on `queue` (the same way as the session worker), in its own process group so that
+    it can be killed whole; always stopped on the way out."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "BANGFU_DB_NAME": connection.settings_dict["NAME"],
+        "BANGFU_CELERY_QUEUE": queue,
+        "BANGFU_CACHE_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
+    }
+    hostname = f"{queue}-{log_file.stem}@%h"
+    cmd = [
+        sys.executable, "-m", "celery", "-A", "worker", "worker", "-l", "info", "-c", "1", "-P", pool,
+        "-Q", queue, "-n", hostname, "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+    with open(log_file, "ab") as log:
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc.log_file = log_file
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not app.control.ping(timeout=0.5, destination=[hostname.replace("%h", os.uname().nodename)]):
+            if proc.poll() is not None:
+                pytest.fail(f"the worker exited early:\n{log_file.read_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the worker did not answer within {TIMEOUT} s:\n{log_file.read_text()}")
+        yield proc
+    finally:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(20)
+        with contextlib.suppress(ProcessLookupError):  # whatever is left of its group (pool children)
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as fh:
+        return [int(p) for p in fh.read().split()]
+
+
+def waiting_on_advisory_lock(committed) -> list[int]:
+    """Backends of this database waiting on an advisory lock that a rollup takes (a fresh look every time:
+    `committed` is in autocommit, a transaction would keep one snapshot of pg_stat_activity)."""
+    rows = committed(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        " AND wait_event = 'advisory' AND query LIKE %s",
+        ["%pg_advisory_xact_lock%"],
+    )
+    return [pid for (pid,) in rows]
+
+
+def backend_alive(committed, pid: int) -> bool:
+    return bool(committed("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]))
+
+
+def forget_unacked(needle: str):
+    """Drop the messages (found by a task id or a quoted queue name of ours) that a killed worker had taken from
+    Redis' unacknowledged set: Redis would redeliver them only after the visibility timeout, an hour, to a queue
+    nobody listens to any more."""
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        client = channel.client
+        for tag, payload in client.hscan_iter(channel.unacked_key):
+            if needle.encode() in payload:
+                client.hdel(channel.unacked_key, tag)
+                client.zrem(channel.unacked_index_key, tag)
+
+
+def lock_key(tenant, start) -> tuple[int, int]:
+    """The advisory lock `services.compute_period` takes for a tenant-period."""
+    return tenant.pk, start.year * 100 + start.month
+
+
+# -------------------------------------------------------------------------------------------------- tests
+def test_a_batch_run_twice_redelivered_or_concurrent_leaves_the_same_facts(
+    world, celery_worker_process, tenant_a, tenant_b
+):
+    batch = [item(t, kind, start) for t in (tenant_a, tenant_b) for kind, start in services.current_periods()]
+    assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "failed": 0}
+    first = {t.pk: facts(t) for t in (tenant_a, tenant_b)}
+    assert first[tenant_a.pk] and first[tenant_b.pk]
+
+    # Sent again (a repeated run, or the same message delivered twice).
+    assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "failed": 0}
+    # Twice more, both sent before either is awaited (the session worker has one pool process, so they queue up;
+    # runs that really overlap on the advisory lock are in the SIGKILL test below).
+    pending = [compute_batch.delay(batch), compute_batch.delay(batch)]
+    assert [r.get(timeout=TIMEOUT) for r in pending] == [{"done": 4, "failed": 0}] * 2
+
+    for tenant, key in ((tenant_a, "tenant_a"), (tenant_b, "tenant_b")):
+        assert ids_and_values(facts(tenant)) == ids_and_values(first[tenant.pk])  # same rows, same ids, same values
+        assert_exact(tenant, key, THINGS[key])
+        for kind, start in services.current_periods():
+            done = runs(tenant, period_kind=kind, period_start=start)
+            assert [(r.status, r.trigger, r.facts) for r in done] == [("ok", "dirty", len(facts(tenant, kind)))] * 4
+    assert not DirtyPeriod.objects.filter(tenant_id__in=[tenant_a.pk, tenant_b.pk]).exists()
+
+
+def test_a_change_in_one_tenant_reaches_the_figures_through_the_dispatcher_only_for_it(
+    world, celery_worker_process, tenant_a, tenant_b
+):
+    batch = [item(t, kind, start) for t in (tenant_a, tenant_b) for kind, start in services.current_periods()]
+    assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "failed": 0}
+    before_a, before_b = facts(tenant_a), facts(tenant_b)
+    runs_a, runs_b = len(runs(tenant_a)), runs(tenant_b)
+
+    # A committed change in tenant A's own schema, marked dirty the way `mark_dirty` does (month and year).
+    add_things(world, tenant_a, 2, prefix="new")
+    for kind, start in services.current_periods():
+        world(
+            "INSERT INTO public.rollups_dirtyperiod (tenant_id, period_kind, period_start, marked_at, dispatched_at)"
+            " VALUES (%s, %s, %s, now(), NULL) ON CONFLICT (tenant_id, period_kind, period_start)"
+            " DO UPDATE SET marked_at = EXCLUDED.marked_at, dispatched_at = NULL",
+            [tenant_a.pk, kind, start],
+        )
+    assert dispatch.delay().get(timeout=TIMEOUT) == 1  # one batch: both periods of tenant A
+    wait_until(lambda: len(runs(tenant_a, status="ok")) == runs_a + 2, "two new runs of tenant A")
+    wait_until(lambda: not DirtyPeriod.objects.filter(tenant_id=tenant_a.pk).exists(), "tenant A's marks cleared")
+
+    after_a = facts(tenant_a)
+    assert_exact(tenant_a, "tenant_a", THINGS["tenant_a"] + 2)
+    changed = {key for key in after_a if after_a[key][1] != before_a.get(key, (None, None))[1]}
+    assert {key[2] for key in changed} == {"dummy.things"}  # only the figure that changed...
+    assert {pk for pk, _v, _at in after_a.values()} == {pk for pk, _v, _at in before_a.values()}  # ...in place
+    # Tenant B: not recomputed at all (same rows, same computation time, no new run) and still exact.
+    assert facts(tenant_b) == before_b
+    assert runs(tenant_b) == runs_b
+    assert_exact(tenant_b, "tenant_b", THINGS["tenant_b"])
+    for run in runs(tenant_a)[runs_a:]:
+        assert (run.status, run.trigger) == ("ok", "dirty")
+
+
+def test_a_worker_killed_mid_rollup_commits_nothing_and_a_later_dispatch_completes_it(
+    world, celery_worker_process, tenant_a, tenant_b, tmp_path
+):
+    """SIGKILL of the whole worker (main process and pool): nothing is redelivered before Redis' visibility
+    timeout, so the dirty mark is what brings the period back — once the dispatcher's REDISPATCH_AFTER is over."""
+    batch = [item(t, kind, start) for t in (tenant_a, tenant_b) for kind, start in services.current_periods()]
+    assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "failed": 0}
+    before_a, before_b, runs_b = facts(tenant_a), facts(tenant_b), runs(tenant_b)
+
+    add_things(world, tenant_a, 4, prefix="killed")
+    world(
+        "INSERT INTO public.rollups_dirtyperiod (tenant_id, period_kind, period_start, marked_at)"
+        " VALUES (%s, %s, %s, now())",
+        [tenant_a.pk, MONTH_KIND, MONTH],
+    )
+    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-kill"
+    world("SELECT pg_advisory_lock(%s, %s)", lock_key(tenant_a, MONTH))
+    locked = True
+    sent = None
+    try:
+        with own_worker(queue, tmp_path / "first.log") as first:
+            assert dispatch.apply_async(queue=queue).get(timeout=TIMEOUT) == 1
+            sent = wait_until(
+                lambda: RollupRun.objects.filter(tenant_id=tenant_a.pk, status="running").first(), "the rollup to start"
+            )
+            backend = wait_until(lambda: waiting_on_advisory_lock(world), "the rollup to wait on the lock")[0]
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait(TIMEOUT)
+        world("SELECT pg_advisory_unlock(%s, %s)", lock_key(tenant_a, MONTH))
+        locked = False
+        # The killed worker's transaction dies with its connection: it never commits a fact.
+        wait_until(lambda: not backend_alive(world, backend), "the killed worker's backend to end")
+        assert facts(tenant_a) == before_a
+        assert DirtyPeriod.objects.filter(tenant_id=tenant_a.pk, period_kind=MONTH_KIND).exists()
+        assert RollupRun.objects.get(pk=sent.pk).status == "running"  # left as it was: the run never finished
+
+        with own_worker(queue, tmp_path / "second.log"):
+            # Sent ten minutes ago or less: the dispatcher does not send it again yet...
+            assert dispatch.apply_async(queue=queue).get(timeout=TIMEOUT) == 0
+            # ...and does once REDISPATCH_AFTER is over.
+            world(
+                "UPDATE public.rollups_dirtyperiod SET dispatched_at = dispatched_at - %s WHERE tenant_id = %s",
+                [services.REDISPATCH_AFTER, tenant_a.pk],
+            )
+            assert dispatch.apply_async(queue=queue).get(timeout=TIMEOUT) == 1
+            wait_until(
+                lambda: (
+                    not DirtyPeriod.objects.filter(tenant_id=tenant_a.pk).exists()
+                    and RollupRun.objects.filter(tenant_id=tenant_a.pk, period_kind=MONTH_KIND, status="ok").count()
+                    == 2
+                ),
+                "the period to be computed again",
+            )
+    finally:
+        if locked:
+            world("SELECT pg_advisory_unlock(%s, %s)", lock_key(tenant_a, MONTH))
+        forget_unacked(f'"{queue}"')  # the message the killed worker had taken
+
+    assert_exact(tenant_a, "tenant_a", THINGS["tenant_a"] + 4, kinds=[(MONTH_KIND, MONTH)])
+    year_a = {k: v for k, v in facts(tenant_a).items() if k[0] == YEAR_KIND}
+    assert year_a == {k: v for k, v in before_a.items() if k[0] == YEAR_KIND}  # not marked, not touched
+    assert facts(tenant_b) == before_b
+    assert runs(tenant_b) == runs_b
+
+
+def test_a_pool_process_killed_mid_rollup_is_redelivered_and_completed_exactly(
+    world, celery_worker_process, tenant_a, tenant_b, tmp_path
+):
+    """SIGKILL of the process running the task: `acks_late` + `reject_on_worker_lost` put the message back at once,
+    and the worker's next pool process computes it; the killed transaction committed nothing."""
+    batch = [item(t, kind, start) for t in (tenant_a, tenant_b) for kind, start in services.current_periods()]
+    assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "failed": 0}
+    before_a, before_b, runs_b = facts(tenant_a), facts(tenant_b), runs(tenant_b)
+
+    add_things(world, tenant_a, 5, prefix="redelivered")
+    world(
+        "INSERT INTO public.rollups_dirtyperiod (tenant_id, period_kind, period_start, marked_at)"
+        " VALUES (%s, %s, %s, now())",
+        [tenant_a.pk, MONTH_KIND, MONTH],
+    )
+    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-lost"
+    world("SELECT pg_advisory_lock(%s, %s)", lock_key(tenant_a, MONTH))
+    locked = True
+    result = None
+    try:
+        with own_worker(queue, tmp_path / "worker.log") as proc:
+            result = compute_batch.apply_async(args=[[item(tenant_a, MONTH_KIND, MONTH)]], queue=queue)
+            killed_backend = wait_until(lambda: waiting_on_advisory_lock(world), "the rollup to wait on the lock")[0]
+            (child,) = children(proc.pid)
+            os.kill(child, signal.SIGKILL)
+            # Redelivered to a new pool process, which waits on the same lock.
+            wait_until(lambda: len(runs(tenant_a, period_kind=MONTH_KIND, status="running")) == 2, "the redelivery")
+            wait_until(lambda: len(waiting_on_advisory_lock(world)) == 2, "the redelivered rollup to wait")
+            assert facts(tenant_a) == before_a  # nothing partial while it waits
+            assert DirtyPeriod.objects.filter(tenant_id=tenant_a.pk, period_kind=MONTH_KIND).exists()
+            world("SELECT pg_advisory_unlock(%s, %s)", lock_key(tenant_a, MONTH))
+            locked = False
+            assert result.get(timeout=TIMEOUT) == {"done": 1, "failed": 0}
+            wait_until(lambda: not backend_alive(world, killed_backend), "the killed worker's backend to end")
+    finally:
+        if locked:
+            world("SELECT pg_advisory_unlock(%s, %s)", lock_key(tenant_a, MONTH))
+        if result is not None:
+            forget_unacked(result.id)
+
+    month_runs = runs(tenant_a, period_kind=MONTH_KIND)
+    assert sorted(r.status for r in month_runs) == ["ok", "ok", "running"]  # the first, the killed one, the redone
+    assert_exact(tenant_a, "tenant_a", THINGS["tenant_a"] + 5, kinds=[(MONTH_KIND, MONTH)])
+    assert not DirtyPeriod.objects.filter(tenant_id=tenant_a.pk).exists()
+    assert facts(tenant_b) == before_b
+    assert runs(tenant_b) == runs_b
