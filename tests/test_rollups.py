@@ -135,3 +135,11 @@ def test_a_dirty_period_reaches_the_figures_through_a_real_worker(committed, cel
     members = {f.dims["role"]: f.value for f in RollupFact.objects.filter(tenant=tenant_a, metric="core.members")}
     assert members == {"tenant_admin": 1, "station_staff": 1}
     assert not DirtyPeriod.objects.filter(tenant=tenant_a).exists()
+
+
+def test_the_municipal_user_cannot_open_a_countys_dossiers(standards, tenant_a, persona, client_for, api_for):
+    dossier = filed(tenant_a, persona("alice"))
+    mayor = persona("mayor")
+    assert client_for(tenant_a, mayor).get(f"/dossiers/{dossier.pk}/").status_code == 302  # to login: no member
+    assert api_for(tenant_a, mayor).get(f"/api/dossiers/{dossier.pk}/").status_code == 401
+    assert api_for(tenant_a, mayor).get("/api/dossiers/").status_code == 401
