@@ -36,7 +36,7 @@ from core.pii import blind_index, id_check_character, mask_resident_id, parse_re
 from core.roles import Perm
 from dossiers import services
 from dossiers.models import Dossier, HouseholdMember
-from stations.importing import RowError, cell_text, finish_template, header_key, not_xlsx, parse_bool
+from stations.importing import RowError, cell_text, finish_template, header_key, map_columns, not_xlsx, parse_bool
 from stations.models import Unit
 from stations.services import visible_units
 
@@ -361,27 +361,9 @@ def _read_rows(workbook, report: DossierImportReport) -> list[_Row] | None:
     if header is None or all(cell_text(value) == "" for value in header):
         report.add(1, None, _("The first row must hold the column names, e.g. 户编号 and 身份证号."), "header")
         return None
-    columns: dict[int, tuple[str, str, str]] = {}  # index → (field, header as written, letter)
-    for index, value in enumerate(header[:MAX_COLUMNS]):
-        text = cell_text(value)
-        if not text:
-            continue
-        letter = get_column_letter(index + 1)
-        found = HEADER_LOOKUP.get(header_key(text))
-        if found is None:
-            report.add(1, text, _("Unknown column; use the names of the template."), "header", letter)
-        elif found in {f for f, _h, _l in columns.values()}:
-            report.add(1, text, _("This column appears twice."), "header", letter)
-        else:
-            columns[index] = (found, text, letter)
-    present = {f for f, _h, _l in columns.values()}
-    for required in REQUIRED_FIELDS:
-        if required not in present:
-            name = COLUMN_BY_FIELD[required].header
-            report.add(1, name, _("The column “%(name)s” is missing.") % {"name": name}, "header")
-    if not report.ok:
+    columns = map_columns(header, report, HEADER_LOOKUP, REQUIRED_FIELDS, COLUMN_BY_FIELD, MAX_COLUMNS)
+    if columns is None:
         return None
-    report.column_names = {f: (h, letter) for f, h, letter in columns.values()}
 
     rows: list[_Row] = []
     for number, values in enumerate(lines, start=2):

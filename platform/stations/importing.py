@@ -119,6 +119,33 @@ TRUE_WORDS = {"是", "有", "y", "yes", "1", "true", "t"}
 FALSE_WORDS = {"否", "无", "n", "no", "0", "false", "f"}
 
 
+def map_columns(header, report, lookup: dict, required, column_by_field: dict, max_columns: int = MAX_COLUMNS):
+    """Match the header row to fields: {column index: (field, header as written, letter)}, or None after reporting
+    unknown, repeated and missing columns on row 1. Sets ``report.column_names``. Shared by every import."""
+    columns: dict[int, tuple[str, str, str]] = {}
+    for index, value in enumerate(header[:max_columns]):
+        text = cell_text(value)
+        if not text:
+            continue
+        letter = get_column_letter(index + 1)
+        found = lookup.get(header_key(text))
+        if found is None:
+            report.add(1, text, _("Unknown column; use the names of the template."), "header", letter)
+        elif found in {f for f, _h, _l in columns.values()}:
+            report.add(1, text, _("This column appears twice."), "header", letter)
+        else:
+            columns[index] = (found, text, letter)
+    present = {f for f, _h, _l in columns.values()}
+    for wanted in required:
+        if wanted not in present:
+            name = column_by_field[wanted].header
+            report.add(1, name, _("The column “%(name)s” is missing.") % {"name": name}, "header")
+    if not report.ok:
+        return None
+    report.column_names = {f: (h, letter) for f, h, letter in columns.values()}
+    return columns
+
+
 # --------------------------------------------------------------------------------------------------- report
 @dataclass(frozen=True)
 class RowError:
@@ -343,33 +370,9 @@ def _read_rows(workbook, report: ImportReport) -> list[_Row] | None:
         report.add(1, None, _("The first row must hold the column names, e.g. 单位名称 and 单位类型."), "header")
         return None
 
-    # column index → (field, header text as written, letter)
-    columns: dict[int, tuple[str, str, str]] = {}
-    for index, value in enumerate(header[:MAX_COLUMNS]):
-        text = cell_text(value)
-        if not text:
-            continue
-        letter = get_column_letter(index + 1)
-        found = HEADER_LOOKUP.get(header_key(text))
-        if found is None:
-            report.add(1, text, _("Unknown column; use the names of the template."), "header", letter)
-        elif found in {f for f, _h, _l in columns.values()}:
-            report.add(1, text, _("This column appears twice."), "header", letter)
-        else:
-            columns[index] = (found, text, letter)
-    present = {f for f, _h, _l in columns.values()}
-    for required in REQUIRED_FIELDS:
-        if required not in present:
-            report.add(
-                1,
-                COLUMN_BY_FIELD[required].header,
-                _("The column “%(name)s” is missing.") % {"name": COLUMN_BY_FIELD[required].header},
-                "header",
-            )
-    if not report.ok:
+    columns = map_columns(header, report, HEADER_LOOKUP, REQUIRED_FIELDS, COLUMN_BY_FIELD)
+    if columns is None:
         return None
-
-    report.column_names = {f: (h, letter) for f, h, letter in columns.values()}
     rows: list[_Row] = []
     for number, values in enumerate(lines, start=2):
         if values is None or all(cell_text(value) == "" for value in values):
