@@ -55,6 +55,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
         for username, (tenant_key, role) in PERSONAS.items():
             user = User.objects.create_user(username=username, password=PASSWORD, full_name=username.title())
             Membership.objects.create(user=user, tenant=made[tenant_key], role=role)
+        # Every test starts with no rollup state: not the dirty marks of these memberships, nor the change log.
+        from rollups.models import Change, DirtyPeriod
+
+        DirtyPeriod.objects.all().delete()
+        Change.objects.all().delete()
         connection.set_schema_to_public()
 
 
@@ -222,6 +227,19 @@ def committed(_schemas_to_drop):
     for sql, args in reversed(undo):
         conn.execute(sql, args)
     conn.close()
+
+
+ROLLUP_TABLES = ("rollupfact", "rolluprun", "dirtyperiod", "computedperiod", "change")
+
+
+@pytest.fixture
+def no_rollup_state(committed):
+    """No committed rollup state before and after the test (a worker computes every tenant the dispatcher finds,
+    and what it commits is not rolled back with the test)."""
+    for table in ROLLUP_TABLES:
+        clear = (f"DELETE FROM public.rollups_{table}", [])
+        committed(*clear, undo_with=clear)
+    return committed
 
 
 @pytest.fixture

@@ -5,12 +5,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.db.models import Count, Sum
 from django_tenants.utils import schema_context
 
 from dossiers.models import Dossier
 from rollups import services
-from rollups.models import DirtyPeriod, Period, RollupFact, RollupRun
+from rollups.models import Change, DirtyPeriod, Period, RollupFact, RollupRun
 from stations import services as stations
 from stations.models import FundEntry, Unit
 from tests.factories import file, filed, household, resident_id
@@ -92,14 +93,25 @@ def test_rollup_rows_hold_no_personal_data(standards, tenant_a, persona):
         assert personal not in text
 
 
-def test_changes_mark_the_period_dirty_once_committed(tenant_a, persona, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), schema_context(tenant_a.schema_name):
-        Unit.objects.create(kind="township", name="苏稽镇")
-        Unit.objects.create(kind="township", name="九峰镇")  # one mark per transaction
-    assert set(DirtyPeriod.objects.values_list("tenant_id", "period_kind")) == {
-        (tenant_a.pk, "month"),
-        (tenant_a.pk, "year"),
-    }
+def test_changes_are_logged_with_the_metric_columns_only_and_not_when_rolled_back(tenant_a, tenant_b):
+    with schema_context(tenant_a.schema_name):
+        unit = Unit.objects.create(kind="township", name="苏稽镇")
+        Unit.objects.filter(pk=unit.pk).update(name="九峰镇")  # no column a figure is made of: not logged
+        Unit.objects.filter(pk=unit.pk).update(kind="enterprise", has_union=True)
+        unit.delete()
+    logged = list(Change.objects.order_by("pk").values_list("schema_name", "source", "old", "new"))
+    township = {"kind": "township", "has_union": False, "above_designated_size": False}
+    enterprise = {**township, "kind": "enterprise", "has_union": True}
+    assert logged == [
+        (tenant_a.schema_name, "stations_unit", None, township),
+        (tenant_a.schema_name, "stations_unit", township, enterprise),
+        (tenant_a.schema_name, "stations_unit", enterprise, None),
+    ]
+    assert "镇" not in repr(logged)  # names never reach the log
+    with pytest.raises(RuntimeError), transaction.atomic(), schema_context(tenant_b.schema_name):
+        Unit.objects.create(kind="township", name="符溪镇")
+        raise RuntimeError("rolled back")
+    assert not Change.objects.filter(schema_name=tenant_b.schema_name).exists()
 
 
 def test_small_cells_are_suppressed_and_only_the_municipal_union_reads_figures(
@@ -118,17 +130,16 @@ def test_small_cells_are_suppressed_and_only_the_municipal_union_reads_figures(
 
 
 @pytest.mark.worker
-def test_a_dirty_period_reaches_the_figures_through_a_real_worker(committed, celery_worker_process, tenant_a):
+def test_a_dirty_period_reaches_the_figures_through_a_real_worker(no_rollup_state, celery_worker_process, tenant_a):
     from rollups.tasks import dispatch
 
-    for table in ("rollups_rollupfact", "rollups_rolluprun", "rollups_dirtyperiod"):
-        committed("SELECT 1", undo_with=(f"DELETE FROM public.{table} WHERE tenant_id = %s", [tenant_a.pk]))
+    committed = no_rollup_state
     committed(
         "INSERT INTO public.rollups_dirtyperiod (tenant_id, period_kind, period_start, marked_at)"
         " VALUES (%s, 'month', %s, now())",
         [tenant_a.pk, MONTH],
     )
-    assert dispatch.delay().get(timeout=60) == 1
+    assert dispatch.delay().get(timeout=60) == {"changes": 0, "batches": 1}
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not RollupRun.objects.filter(tenant=tenant_a, status="ok").exists():
         time.sleep(0.3)

@@ -35,6 +35,8 @@ def _section(html: str, key: str) -> str:
 
 def _sheet(content: bytes, key: str, kind: str = Period.MONTH, tenant_id=None):
     keys = [t.key for t in views.dashboard_tables(kind, timezone.localdate(), tenant_id)]
+    if tenant_id is not None:
+        keys.insert(0, "units")  # a union's export starts with its units
     wb = load_workbook(io.BytesIO(content))
     ws = wb.worksheets[keys.index(key)]
     return {row[0]: row[1:] for row in ws.iter_rows(min_row=views.exporting.HEADER_ROW + 1, values_only=True) if row[0]}

@@ -1,5 +1,5 @@
 """Rollups through real Celery workers, on two tenants: a batch run twice, redelivered or run concurrently leaves
-the same facts; a change in one tenant reaches the municipal figures through the dirty mark and the dispatcher
+the same facts; a change in one tenant reaches the municipal figures through its logged change and the dispatcher
 without touching the other tenant; and a worker killed with SIGKILL in the middle of a rollup commits nothing
 partial, and the computation is completed exactly afterwards (redelivery or a later dispatch).
 
@@ -24,7 +24,7 @@ from django_tenants.utils import tenant_context
 
 from core.plugins import metrics_for
 from rollups import services
-from rollups.models import DirtyPeriod, RollupFact, RollupRun
+from rollups.models import Change, DirtyPeriod, RollupFact, RollupRun
 from rollups.tasks import compute_batch, dispatch
 from tenants.models import PluginActivation, Tenant
 from worker import app
@@ -98,13 +98,18 @@ def add_things(committed, tenant, count: int, prefix: str = "thing"):
 
 
 @pytest.fixture
-def world(committed, tenant_a, tenant_b):  # `committed` first: its clean-ups run after the test's rollback
-    """Both tenants with no rollup state, the dummy plugin active (its metric counts rows of the tenant's own
-    schema) and a few of its rows: 3 in tenant A, 2 in tenant B."""
+def world(no_rollup_state, tenant_a, tenant_b):  # committed first: its clean-ups run after the test's rollback
+    """No rollup state, the dummy plugin active on both tenants (its metric counts rows of the tenant's own schema)
+    and a few of its rows: 3 in tenant A, 2 in tenant B. The other tenants count as computed, so that the
+    dispatcher leaves them alone."""
+    committed = no_rollup_state
+    for kind, start in services.current_periods():
+        committed(
+            "INSERT INTO public.rollups_computedperiod (tenant_id, period_kind, period_start, period_end, computed_at)"
+            " SELECT id, %s, %s, %s, now() FROM public.tenants_tenant WHERE id NOT IN (%s, %s)",
+            [kind, start, services.period_bounds(kind, start)[1], tenant_a.pk, tenant_b.pk],
+        )
     for key, tenant in (("tenant_a", tenant_a), ("tenant_b", tenant_b)):
-        for table in ("rollups_rollupfact", "rollups_rolluprun", "rollups_dirtyperiod"):
-            clear = (f"DELETE FROM public.{table} WHERE tenant_id = %s", [tenant.pk])
-            committed(*clear, undo_with=clear)
         activation = PluginActivation._meta.db_table
         committed(
             f"INSERT INTO public.{activation} (tenant_id, plugin, is_active, config, changed_at) "
@@ -115,8 +120,9 @@ def world(committed, tenant_a, tenant_b):  # `committed` first: its clean-ups ru
         table = f'"{tenant.schema_name}".dummy_plugin_thing'
         committed("SELECT 1", undo_with=(f"DELETE FROM {table}", []))
         add_things(committed, tenant, THINGS[key], prefix=key)
-    # Whatever happens, no advisory lock of ours outlives the test.
-    committed("SELECT 1", undo_with=("SELECT pg_advisory_unlock_all()", []))
+    committed("DELETE FROM public.rollups_change")  # the first whole computation holds these rows
+    # Whatever happens, no transaction of ours outlives the test.
+    committed("SELECT 1", undo_with=("ROLLBACK", []))
     return committed
 
 
@@ -178,15 +184,27 @@ def children(pid: int) -> list[int]:
         return [int(p) for p in fh.read().split()]
 
 
-def waiting_on_advisory_lock(committed) -> list[int]:
-    """Backends of this database waiting on an advisory lock that a rollup takes (a fresh look every time:
-    `committed` is in autocommit, a transaction would keep one snapshot of pg_stat_activity)."""
+def waiting_on_lock(committed) -> list[int]:
+    """Backends of this database waiting for a lock on rollups_computedperiod (a fresh look every time: `committed`
+    may be inside the transaction holding it, and a transaction keeps one snapshot of pg_stat_activity)."""
+    committed("SELECT pg_stat_clear_snapshot()")
     rows = committed(
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        " AND wait_event = 'advisory' AND query LIKE %s",
-        ["%pg_advisory_xact_lock%"],
+        " AND query LIKE %s",
+        ["%rollups_computedperiod%"],
     )
     return [pid for (pid,) in rows]
+
+
+def hold_the_record_of_computed_periods(committed):
+    """Open a transaction holding a lock that a whole computation meets at its very end, after writing its facts
+    (recording the periods it computed): the run waits there, mid-transaction, until `release(committed)`."""
+    committed("BEGIN")
+    committed("LOCK TABLE public.rollups_computedperiod IN EXCLUSIVE MODE")
+
+
+def release(committed):
+    committed("COMMIT")
 
 
 def backend_alive(committed, pid: int) -> bool:
@@ -206,26 +224,21 @@ def forget_unacked(needle: str):
                 client.zrem(channel.unacked_index_key, tag)
 
 
-def lock_key(tenant, start) -> tuple[int, int]:
-    """The advisory lock `services.compute_period` takes for a tenant-period."""
-    return tenant.pk, start.year * 100 + start.month
-
-
 # -------------------------------------------------------------------------------------------------- tests
 def test_a_batch_run_twice_redelivered_or_concurrent_leaves_the_same_facts(
     world, celery_worker_process, tenant_a, tenant_b
 ):
     batch = [item(t, kind, start) for t in (tenant_a, tenant_b) for kind, start in services.current_periods()]
-    assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "failed": 0}
+    assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "skipped": 0, "failed": 0}
     first = {t.pk: facts(t) for t in (tenant_a, tenant_b)}
     assert first[tenant_a.pk] and first[tenant_b.pk]
 
     # Sent again (a repeated run, or the same message delivered twice).
-    assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "failed": 0}
+    assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "skipped": 0, "failed": 0}
     # Twice more, both sent before either is awaited (the session worker has one pool process, so they queue up;
     # runs that really overlap on the advisory lock are in the SIGKILL test below).
     pending = [compute_batch.delay(batch), compute_batch.delay(batch)]
-    assert [r.get(timeout=TIMEOUT) for r in pending] == [{"done": 4, "failed": 0}] * 2
+    assert [r.get(timeout=TIMEOUT) for r in pending] == [{"done": 4, "skipped": 0, "failed": 0}] * 2
 
     for tenant, key in ((tenant_a, "tenant_a"), (tenant_b, "tenant_b")):
         assert ids_and_values(facts(tenant)) == ids_and_values(first[tenant.pk])  # same rows, same ids, same values
@@ -237,37 +250,40 @@ def test_a_batch_run_twice_redelivered_or_concurrent_leaves_the_same_facts(
 
 
 def test_a_change_in_one_tenant_reaches_the_figures_through_the_dispatcher_only_for_it(
-    world, celery_worker_process, tenant_a, tenant_b
+    world, celery_worker_process, tenant_a, tenant_b, persona
 ):
     batch = [item(t, kind, start) for t in (tenant_a, tenant_b) for kind, start in services.current_periods()]
-    assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "failed": 0}
+    assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "skipped": 0, "failed": 0}
     before_a, before_b = facts(tenant_a), facts(tenant_b)
     runs_a, runs_b = len(runs(tenant_a)), runs(tenant_b)
 
-    # A committed change in tenant A's own schema, marked dirty the way `mark_dirty` does (month and year).
+    # A committed change in tenant A's own schema (raw SQL: only the trigger sees it), and a dossier.
     add_things(world, tenant_a, 2, prefix="new")
-    for kind, start in services.current_periods():
-        world(
-            "INSERT INTO public.rollups_dirtyperiod (tenant_id, period_kind, period_start, marked_at, dispatched_at)"
-            " VALUES (%s, %s, %s, now(), NULL) ON CONFLICT (tenant_id, period_kind, period_start)"
-            " DO UPDATE SET marked_at = EXCLUDED.marked_at, dispatched_at = NULL",
-            [tenant_a.pk, kind, start],
-        )
-    assert dispatch.delay().get(timeout=TIMEOUT) == 1  # one batch: both periods of tenant A
-    wait_until(lambda: len(runs(tenant_a, status="ok")) == runs_a + 2, "two new runs of tenant A")
-    wait_until(lambda: not DirtyPeriod.objects.filter(tenant_id=tenant_a.pk).exists(), "tenant A's marks cleared")
+    dossier = (
+        f'INSERT INTO "{tenant_a.schema_name}".dossiers_dossier (status, model_worker, housing, medical_insurance, '
+        "zero_employment, main_cause, secondary_causes, accident_note, bank_name, bank_account_encrypted, "
+        "bank_account_last4, household_size, monthly_household_income, per_capita_income, standard_year, "
+        "standard_amount, eligibility_reasons, tier, created_at, updated_at, filed_by_id) VALUES ('draft', '', 'own', "
+        "'employee', false, 'illness', '{}', '', '', '', '', 1, 1000, 1000, 2026, 450, '[]', 'none', now(), now(), %s)"
+    )
+    world(dossier, [persona("alice").pk], undo_with=(f'DELETE FROM "{tenant_a.schema_name}".dossiers_dossier', []))
+    assert dispatch.delay().get(timeout=TIMEOUT) == {"changes": 1, "batches": 0}  # tenant A's changes, nothing else
+    wait_until(lambda: len(runs(tenant_a, status="ok")) == runs_a + 1, "the changes of tenant A to be applied")
+    wait_until(lambda: not Change.objects.exists(), "the change log to be consumed")
 
     after_a = facts(tenant_a)
     assert_exact(tenant_a, "tenant_a", THINGS["tenant_a"] + 2)
     changed = {key for key in after_a if after_a[key][1] != before_a.get(key, (None, None))[1]}
-    assert {key[2] for key in changed} == {"dummy.things"}  # only the figure that changed...
-    assert {pk for pk, _v, _at in after_a.values()} == {pk for pk, _v, _at in before_a.values()}  # ...in place
+    assert {key[2] for key in changed} == {"dummy.things", "dossiers.count", "units.dossiers"}  # only these...
+    assert all(key in before_a for key in changed if key[2] == "dummy.things")  # ...in place
+    assert by_metric(facts(tenant_a, MONTH_KIND), "dossiers.count") == {
+        '{"cause": "illness", "status": "draft", "tier": "none"}': 1
+    }
     # Tenant B: not recomputed at all (same rows, same computation time, no new run) and still exact.
     assert facts(tenant_b) == before_b
     assert runs(tenant_b) == runs_b
     assert_exact(tenant_b, "tenant_b", THINGS["tenant_b"])
-    for run in runs(tenant_a)[runs_a:]:
-        assert (run.status, run.trigger) == ("ok", "dirty")
+    assert [(r.status, r.trigger) for r in runs(tenant_a)[runs_a:]] == [("ok", "changes")]
 
 
 def test_a_worker_killed_mid_rollup_commits_nothing_and_a_later_dispatch_completes_it(
@@ -276,29 +292,30 @@ def test_a_worker_killed_mid_rollup_commits_nothing_and_a_later_dispatch_complet
     """SIGKILL of the whole worker (main process and pool): nothing is redelivered before Redis' visibility
     timeout, so the dirty mark is what brings the period back — once the dispatcher's REDISPATCH_AFTER is over."""
     batch = [item(t, kind, start) for t in (tenant_a, tenant_b) for kind, start in services.current_periods()]
-    assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "failed": 0}
+    assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "skipped": 0, "failed": 0}
     before_a, before_b, runs_b = facts(tenant_a), facts(tenant_b), runs(tenant_b)
 
     add_things(world, tenant_a, 4, prefix="killed")
+    world("DELETE FROM public.rollups_change")  # here the dirty mark, not the change log, brings the change
     world(
         "INSERT INTO public.rollups_dirtyperiod (tenant_id, period_kind, period_start, marked_at)"
         " VALUES (%s, %s, %s, now())",
         [tenant_a.pk, MONTH_KIND, MONTH],
     )
     queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-kill"
-    world("SELECT pg_advisory_lock(%s, %s)", lock_key(tenant_a, MONTH))
+    hold_the_record_of_computed_periods(world)
     locked = True
     sent = None
     try:
         with own_worker(queue, tmp_path / "first.log") as first:
-            assert dispatch.apply_async(queue=queue).get(timeout=TIMEOUT) == 1
+            assert dispatch.apply_async(queue=queue).get(timeout=TIMEOUT) == {"changes": 0, "batches": 1}
             sent = wait_until(
                 lambda: RollupRun.objects.filter(tenant_id=tenant_a.pk, status="running").first(), "the rollup to start"
             )
-            backend = wait_until(lambda: waiting_on_advisory_lock(world), "the rollup to wait on the lock")[0]
+            backend = wait_until(lambda: waiting_on_lock(world), "the rollup to wait on the lock")[0]
             os.killpg(first.pid, signal.SIGKILL)
             first.wait(TIMEOUT)
-        world("SELECT pg_advisory_unlock(%s, %s)", lock_key(tenant_a, MONTH))
+        release(world)
         locked = False
         # The killed worker's transaction dies with its connection: it never commits a fact.
         wait_until(lambda: not backend_alive(world, backend), "the killed worker's backend to end")
@@ -307,14 +324,14 @@ def test_a_worker_killed_mid_rollup_commits_nothing_and_a_later_dispatch_complet
         assert RollupRun.objects.get(pk=sent.pk).status == "running"  # left as it was: the run never finished
 
         with own_worker(queue, tmp_path / "second.log"):
-            # Sent ten minutes ago or less: the dispatcher does not send it again yet...
-            assert dispatch.apply_async(queue=queue).get(timeout=TIMEOUT) == 0
+            # Sent less than REDISPATCH_AFTER ago: the dispatcher does not send it again yet...
+            assert dispatch.apply_async(queue=queue).get(timeout=TIMEOUT) == {"changes": 0, "batches": 0}
             # ...and does once REDISPATCH_AFTER is over.
             world(
                 "UPDATE public.rollups_dirtyperiod SET dispatched_at = dispatched_at - %s WHERE tenant_id = %s",
                 [services.REDISPATCH_AFTER, tenant_a.pk],
             )
-            assert dispatch.apply_async(queue=queue).get(timeout=TIMEOUT) == 1
+            assert dispatch.apply_async(queue=queue).get(timeout=TIMEOUT) == {"changes": 0, "batches": 1}
             wait_until(
                 lambda: (
                     not DirtyPeriod.objects.filter(tenant_id=tenant_a.pk).exists()
@@ -325,7 +342,7 @@ def test_a_worker_killed_mid_rollup_commits_nothing_and_a_later_dispatch_complet
             )
     finally:
         if locked:
-            world("SELECT pg_advisory_unlock(%s, %s)", lock_key(tenant_a, MONTH))
+            release(world)
         forget_unacked(f'"{queue}"')  # the message the killed worker had taken
 
     assert_exact(tenant_a, "tenant_a", THINGS["tenant_a"] + 4, kinds=[(MONTH_KIND, MONTH)])
@@ -338,46 +355,49 @@ def test_a_worker_killed_mid_rollup_commits_nothing_and_a_later_dispatch_complet
 def test_a_pool_process_killed_mid_rollup_is_redelivered_and_completed_exactly(
     world, celery_worker_process, tenant_a, tenant_b, tmp_path
 ):
-    """SIGKILL of the process running the task: `acks_late` + `reject_on_worker_lost` put the message back at once,
-    and the worker's next pool process computes it; the killed transaction committed nothing."""
+    """SIGKILL of the process running the task: `acks_late` + `reject_on_worker_lost` put the message back at once.
+    The killed run's database session lingers (it waits on a lock and still holds the tenant), so the redelivered
+    run leaves the tenant for the next dispatch instead of waiting; the killed transaction commits nothing and the
+    next dispatch computes the period exactly."""
     batch = [item(t, kind, start) for t in (tenant_a, tenant_b) for kind, start in services.current_periods()]
-    assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "failed": 0}
+    assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "skipped": 0, "failed": 0}
     before_a, before_b, runs_b = facts(tenant_a), facts(tenant_b), runs(tenant_b)
 
     add_things(world, tenant_a, 5, prefix="redelivered")
+    world("DELETE FROM public.rollups_change")  # here the dirty mark, not the change log, brings the change
     world(
         "INSERT INTO public.rollups_dirtyperiod (tenant_id, period_kind, period_start, marked_at)"
         " VALUES (%s, %s, %s, now())",
         [tenant_a.pk, MONTH_KIND, MONTH],
     )
     queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-lost"
-    world("SELECT pg_advisory_lock(%s, %s)", lock_key(tenant_a, MONTH))
+    hold_the_record_of_computed_periods(world)
     locked = True
     result = None
     try:
         with own_worker(queue, tmp_path / "worker.log") as proc:
             result = compute_batch.apply_async(args=[[item(tenant_a, MONTH_KIND, MONTH)]], queue=queue)
-            killed_backend = wait_until(lambda: waiting_on_advisory_lock(world), "the rollup to wait on the lock")[0]
+            killed_backend = wait_until(lambda: waiting_on_lock(world), "the rollup to wait on the lock")[0]
             (child,) = children(proc.pid)
             os.kill(child, signal.SIGKILL)
-            # Redelivered to a new pool process, which waits on the same lock.
-            wait_until(lambda: len(runs(tenant_a, period_kind=MONTH_KIND, status="running")) == 2, "the redelivery")
-            wait_until(lambda: len(waiting_on_advisory_lock(world)) == 2, "the redelivered rollup to wait")
-            assert facts(tenant_a) == before_a  # nothing partial while it waits
+            # Redelivered to a new pool process, which finds the tenant still held by the killed run's session.
+            assert result.get(timeout=TIMEOUT) == {"done": 0, "skipped": 1, "failed": 0}
+            assert facts(tenant_a) == before_a  # nothing partial
             assert DirtyPeriod.objects.filter(tenant_id=tenant_a.pk, period_kind=MONTH_KIND).exists()
-            world("SELECT pg_advisory_unlock(%s, %s)", lock_key(tenant_a, MONTH))
+            release(world)
             locked = False
-            assert result.get(timeout=TIMEOUT) == {"done": 1, "failed": 0}
             wait_until(lambda: not backend_alive(world, killed_backend), "the killed worker's backend to end")
+            assert facts(tenant_a) == before_a  # its transaction died with it
+            assert dispatch.apply_async(queue=queue).get(timeout=TIMEOUT) == {"changes": 0, "batches": 1}
+            wait_until(lambda: not DirtyPeriod.objects.filter(tenant_id=tenant_a.pk).exists(), "the next dispatch")
     finally:
         if locked:
-            world("SELECT pg_advisory_unlock(%s, %s)", lock_key(tenant_a, MONTH))
+            release(world)
         if result is not None:
             forget_unacked(result.id)
 
     month_runs = runs(tenant_a, period_kind=MONTH_KIND)
     assert sorted(r.status for r in month_runs) == ["ok", "ok", "running"]  # the first, the killed one, the redone
     assert_exact(tenant_a, "tenant_a", THINGS["tenant_a"] + 5, kinds=[(MONTH_KIND, MONTH)])
-    assert not DirtyPeriod.objects.filter(tenant_id=tenant_a.pk).exists()
     assert facts(tenant_b) == before_b
     assert runs(tenant_b) == runs_b

@@ -2,7 +2,11 @@
 
 Each ``compute(tenant, period)`` runs in the tenant's schema and returns ``[(dimensions, value)]`` — counts and
 sums only, never a name or an ID. ``period`` is ``None`` (everything up to now) or a ``(first_day, last_day)``
-pair of dates; the rollup jobs (issue 5) pass months and years.
+pair of dates; the rollup jobs pass months and years.
+
+Each metric also has its set-based form (``cells`` or ``query``, see ``core.plugins.Metric``), which the rollup
+engine runs across tenants; the ``compute`` functions are the reference the tests hold that form to. The columns the
+cells use are logged by the migrations ``stations.0004`` and ``dossiers.0004``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.plugins import Metric
+from core.plugins import Cells, Metric
 
 
 def _members_by_role(tenant, period):
@@ -106,12 +110,92 @@ def _assistance(tenant, period):
     return out
 
 
+def _dossiers_by_unit(tenant, period):
+    from dossiers.models import Dossier
+
+    rows = Dossier.objects.values("employer_id", "status").annotate(n=Count("id")).order_by("employer_id", "status")
+    return [({"unit": r["employer_id"], "status": r["status"]}, r["n"]) for r in rows]
+
+
+def _stations_by_unit(tenant, period):
+    from stations.models import Station
+
+    day = period[1] if period else timezone.localdate()
+    open_then = Q(established_on__lte=day) & (Q(closed_on__isnull=True) | Q(closed_on__gt=day))
+    rows = Station.objects.filter(open_then).values("unit_id", "kind").annotate(n=Count("id")).order_by("unit_id")
+    return [({"unit": r["unit_id"], "kind": r["kind"]}, r["n"]) for r in rows]
+
+
+def _receptions_by_station(tenant, period):
+    from stations.models import ReceptionRecord
+
+    records = ReceptionRecord.objects.all()
+    if period:
+        records = records.filter(visited_at__range=_day_bounds(period))
+    rows = records.values("station_id", "stage").annotate(n=Count("id")).order_by("station_id", "stage")
+    return [({"station": r["station_id"], "stage": r["stage"]}, r["n"]) for r in rows]
+
+
+def _members_sql(q) -> str:
+    return (
+        "SELECT m.tenant_id, p.period_kind, p.period_start, m.role, count(*) AS value"
+        f" FROM public.tenants_membership m CROSS JOIN {q.periods} p WHERE m.tenant_id = ANY ({q.tenant_ids})"
+        " GROUP BY 1, 2, 3, 4"
+    )
+
+
+def _coverage_sql(q) -> str:
+    # The day of coverage_figures(year of the period): today in the current year, else the year's last day.
+    year_end = "(date_trunc('year', p.period_end) + interval '1 year - 1 day')::date"
+    day = f"(CASE WHEN {year_end} >= {q.today} THEN {q.today} ELSE {year_end} END)"
+    return f"""SELECT {q.tenant_id} AS tenant_id, p.period_kind, p.period_start, m.measure, m.value
+        FROM {q.periods} p CROSS JOIN LATERAL (
+            SELECT count(*) AS required, count(*) FILTER (WHERE EXISTS (
+                SELECT 1 FROM {q.s}.stations_station st WHERE st.unit_id = u.id AND st.established_on <= {day}
+                AND (st.closed_on IS NULL OR st.closed_on > {day}))) AS covered
+            FROM {q.s}.stations_unit u WHERE u.kind = 'enterprise' AND u.has_union AND u.above_designated_size
+        ) x CROSS JOIN LATERAL (VALUES ('required', x.required), ('covered', x.covered)) AS m(measure, value)"""
+
+
+def _overdue_sql(q) -> str:
+    from stations.models import StationPolicy
+
+    default = StationPolicy._meta.get_field("reception_time_limit_days").default
+    limit = f"coalesce((SELECT reception_time_limit_days FROM {q.s}.stations_stationpolicy WHERE id = 1), {default})"
+    return f"""SELECT {q.tenant_id} AS tenant_id, p.period_kind, p.period_start, count(r.id) AS value
+        FROM {q.periods} p LEFT JOIN {q.s}.stations_receptionrecord r
+            ON r.stage <> 'closed' AND r.visited_at < ((p.day - {limit})::timestamp AT TIME ZONE {q.tz})
+        GROUP BY 1, 2, 3"""
+
+
 def core_metrics() -> list[Metric]:
     return [
-        Metric("core.members", _("members by role"), "people", _members_by_role, ("role",)),
-        Metric("stations.open", _("open stations by kind"), "stations", _stations_by_kind, ("kind",)),
         Metric(
-            "stations.coverage", _("station coverage of above-size enterprises"), "enterprises", _coverage, ("measure",)
+            "core.members",
+            _("members by role"),
+            "people",
+            _members_by_role,
+            ("role",),
+            query=_members_sql,
+            shared=True,
+            sources=frozenset(),  # public memberships: their signal marks the tenant dirty (rollups.signals)
+        ),
+        Metric(
+            "stations.open",
+            _("open stations by kind"),
+            "stations",
+            _stations_by_kind,
+            ("kind",),
+            cells=Cells("stations_station", dims={"kind": "kind"}, as_of=("established_on", "closed_on")),
+        ),
+        Metric(
+            "stations.coverage",
+            _("station coverage of above-size enterprises"),
+            "enterprises",
+            _coverage,
+            ("measure",),
+            query=_coverage_sql,
+            sources=frozenset({"stations_unit", "stations_station"}),
         ),
         Metric(
             "stations.receptions",
@@ -119,15 +203,76 @@ def core_metrics() -> list[Metric]:
             "records",
             _receptions_by_stage,
             ("stage", "category"),
+            cells=Cells("stations_receptionrecord", dims={"stage": "stage", "category": "category"}, date="visited_at"),
         ),
-        Metric("stations.receptions_overdue", _("overdue reception records"), "records", _receptions_overdue),
-        Metric("stations.fund_flows", _("fund income and expenditure"), "CNY", _fund_flows, ("kind", "source")),
+        Metric(
+            "stations.receptions_overdue",
+            _("overdue reception records"),
+            "records",
+            _receptions_overdue,
+            query=_overdue_sql,
+            sources=frozenset({"stations_receptionrecord", "stations_stationpolicy"}),
+        ),
+        Metric(
+            "stations.fund_flows",
+            _("fund income and expenditure"),
+            "CNY",
+            _fund_flows,
+            ("kind", "source"),
+            cells=Cells(
+                "stations_fundentry", dims={"kind": "kind", "source": "source"}, value="amount", date="booked_on"
+            ),
+        ),
         Metric(
             "dossiers.count",
             _("dossiers by status, tier and cause"),
             "households",
             _dossiers,
             ("status", "tier", "cause"),
+            cells=Cells("dossiers_dossier", dims={"status": "status", "tier": "tier", "cause": "main_cause"}),
         ),
-        Metric("dossiers.assistance", _("assistance by kind"), "count / CNY", _assistance, ("kind", "measure")),
+        Metric(
+            "dossiers.assistance",
+            _("assistance by kind"),
+            "count / CNY",
+            _assistance,
+            ("kind", "measure"),
+            cells=Cells(
+                "dossiers_assistance",
+                dims={"kind": "kind"},
+                measures={"count": None, "amount": "amount"},
+                date="given_on",
+            ),
+        ),
+        # A union's own units (enterprises, townships; an enterprise group's subsidiaries): the unit is the id of
+        # an organisation of the tenant, never of a person. The dashboards show them per unit and let the
+        # municipal union drill down from a union to one of its units.
+        Metric(
+            "units.dossiers",
+            _("dossiers by unit and status"),
+            "households",
+            _dossiers_by_unit,
+            ("unit", "status"),
+            cells=Cells("dossiers_dossier", dims={"unit": "employer_id", "status": "status"}),
+        ),
+        Metric(
+            "units.stations",
+            _("open stations by unit and kind"),
+            "stations",
+            _stations_by_unit,
+            ("unit", "kind"),
+            cells=Cells(
+                "stations_station", dims={"unit": "unit_id", "kind": "kind"}, as_of=("established_on", "closed_on")
+            ),
+        ),
+        Metric(
+            "units.receptions",
+            _("reception records by station and stage"),
+            "records",
+            _receptions_by_station,
+            ("station", "stage"),
+            cells=Cells(
+                "stations_receptionrecord", dims={"station": "station_id", "stage": "stage"}, date="visited_at"
+            ),
+        ),
     ]

@@ -22,6 +22,7 @@ CORE_MENU: list[MenuItem] = [
     MenuItem(_("Annual review"), "dossiers:review-list", Perm.DOSSIERS_VIEW, icon="check", weight=70),
     MenuItem(_("Referrals"), "exchange:referrals", Perm.DOSSIERS_VIEW, icon="send", weight=80),
     MenuItem(_("City figures"), "rollups:dashboard", Perm.VIEW_ROLLUPS, icon="chart", weight=5),
+    MenuItem(_("Our figures"), "rollups:own", Perm.VIEW_FIGURES, icon="chart", weight=6),
     MenuItem(_("Assessment"), "assessment:scores", Perm.VIEW_ROLLUPS, icon="chart", weight=86),
     MenuItem(_("Demonstration stations"), "assessment:nominations", Perm.STATIONS_VIEW, icon="check", weight=87),
     MenuItem(_("Duplicates across unions"), "exchange:duplicates", Perm.VIEW_ROLLUPS, icon="copy", weight=85),

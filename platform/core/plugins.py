@@ -49,11 +49,57 @@ class MenuItem:
 
 
 @dataclass(frozen=True)
+class Cells:
+    """The set-based form of a metric over one tenant table: its rows grouped by columns, counted or summed.
+
+    The rollup computes it for every tenant of a batch in one SQL statement and then keeps it up to date from the
+    table's logged changes (``rollups.engine``: a changed row is -1 in its old cell and +1 in its new one), so a
+    change costs in proportion to itself, not to the tenant. That is why a cell may depend on the row alone:
+
+    - ``table``: the table in the tenant schema; its changes must be logged with every column used below
+      (``core.db.LogChanges`` in a migration; a test checks this for every metric).
+    - ``dims``: ``{dimension: column}``, text-like columns (a NULL is shown as "").
+    - ``measures``: ``{measure: None (the row count) or a column (its sum)}``; each is a fact with a ``measure``
+      dimension. Without measures the value is ``value`` summed, or the row count.
+    - when a row counts in a period: ``date`` (a date or timestamp column: the periods containing it, a flow),
+      ``as_of`` (``(opened_on, closed_on)`` columns: open on the period's last day), or neither (a snapshot of
+      today, kept for the periods that contain today and frozen afterwards).
+    - ``where``: a column that must be true, or ``(column, "<>", value)`` / ``(column, "=", value)``.
+    """
+
+    table: str
+    dims: dict[str, str] = field(default_factory=dict)
+    value: str | None = None
+    measures: dict[str, str | None] | None = None
+    date: str | None = None
+    as_of: tuple[str, str] | None = None
+    where: tuple = ()
+
+    def columns(self) -> set[str]:
+        used = set(self.dims.values()) | {c for c in (self.measures or {}).values() if c}
+        used |= {c for c in (self.value, self.date) if c} | set(self.as_of or ())
+        used |= {w if isinstance(w, str) else w[0] for w in self.where}
+        return used
+
+
+@dataclass(frozen=True)
 class Metric:
     """A figure a tenant contributes to the municipal rollup.
 
     ``compute(tenant, period)`` runs inside the tenant's schema and returns an iterable of
-    ``(dimensions: dict[str, str], value: Decimal | int)``; only aggregates, never a name or an ID number.
+    ``(dimensions: dict[str, str], value: Decimal | int)``; only aggregates, never a name or an ID number. It is
+    the reference definition and the fallback: a metric that also gives a set-based form is computed by SQL across
+    tenants (``rollups.engine``), and a test checks that both forms agree.
+
+    - ``cells``: a :class:`Cells` form, maintained incrementally from the table's logged changes, or
+    - ``query``: ``query(q) -> SQL`` selecting ``tenant_id, period_kind, period_start``, the ``dimensions`` columns
+      and ``value`` for one tenant and all its periods at once: ``q.periods`` is a relation to select from, with
+      ``period_kind, period_start, period_end`` and ``day`` (the earlier of the period's last day and today);
+      ``q.s`` is the quoted tenant schema, ``q.tenant_id`` the tenant's id, ``q.today`` and ``q.tz`` SQL literals.
+      With ``shared=True`` the query reads public tables for many tenants at once: ``q.tenant_ids`` is an SQL
+      array of their ids (and there is no ``q.s``). A query metric is computed again for the current periods when
+      one of ``sources`` (tables of the tenant schema) changed.
+    - with neither, ``compute`` runs per tenant, again whenever anything in the tenant changed (``sources=None``).
     """
 
     name: str
@@ -61,6 +107,10 @@ class Metric:
     unit: str
     compute: Callable[[Any, Any], Iterable[tuple[dict, Any]]]
     dimensions: tuple[str, ...] = ()
+    cells: Cells | None = None
+    query: Callable[[Any], str] | None = None
+    shared: bool = False
+    sources: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +252,35 @@ def active_plugin_slugs(tenant) -> frozenset[str]:
         cached = frozenset(slug for slug in active if registry.get(slug))
         tenant._active_plugin_slugs = cached
     return cached
+
+
+def prefetch_active_plugins(tenants) -> None:
+    """Memoise the active plugins of many tenants with one query (for work over a batch of tenants)."""
+    from tenants.models import PluginActivation
+
+    todo = [t for t in tenants if getattr(t, "_active_plugin_slugs", None) is None]
+    if not registry.all():  # no plugin installed: nothing to ask
+        for tenant in todo:
+            tenant._active_plugin_slugs = frozenset()
+        return
+    active: dict[int, set[str]] = {t.pk: set() for t in todo}
+    rows = PluginActivation.objects.filter(tenant_id__in=list(active), is_active=True).values_list(
+        "tenant_id", "plugin"
+    )
+    for tenant_id, slug in rows:
+        active[tenant_id].add(slug)
+    for tenant in todo:
+        tenant._active_plugin_slugs = frozenset(slug for slug in active[tenant.pk] if registry.get(slug))
+
+
+def installed_metrics() -> list[Metric]:
+    """The metrics of the core and of every installed plugin, active anywhere or not."""
+    from core.metrics import core_metrics
+
+    found = list(core_metrics())
+    for cfg in registry.all():
+        found.extend(cfg.metrics)
+    return found
 
 
 def active_plugins(tenant) -> list[PluginConfig]:

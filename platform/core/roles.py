@@ -32,6 +32,7 @@ class Perm:
     # Only meaningful on the municipal tenant: create tenants, watch provisioning.
     MANAGE_TENANTS = "core.manage_tenants"
     VIEW_ROLLUPS = "core.view_rollups"
+    VIEW_FIGURES = "core.view_own_figures"  # the union's own figures, per unit
     # Stations (platform/stations)
     STATIONS_VIEW = "stations.view"
     STATIONS_MANAGE = "stations.manage"  # units, stations, targets, policy
@@ -56,6 +57,7 @@ CORE_GRANTS: dict[str, frozenset[str]] = {
             Perm.USE_ADMIN,
             Perm.MANAGE_TENANTS,
             Perm.VIEW_ROLLUPS,
+            Perm.VIEW_FIGURES,
             Perm.STATIONS_VIEW,
             Perm.STATIONS_MANAGE,
             Perm.RECEPTION_REGISTER,
@@ -86,6 +88,7 @@ CORE_GRANTS: dict[str, frozenset[str]] = {
     Role.REVIEWER: frozenset(
         {
             Perm.VIEW_HOME,
+            Perm.VIEW_FIGURES,
             Perm.STATIONS_VIEW,
             Perm.FUNDS_VIEW,
             Perm.DOSSIERS_VIEW,
@@ -93,7 +96,7 @@ CORE_GRANTS: dict[str, frozenset[str]] = {
             Perm.DOSSIERS_VIEW_ID,
         }
     ),
-    Role.VIEWER: frozenset({Perm.VIEW_HOME, Perm.STATIONS_VIEW, Perm.DOSSIERS_VIEW}),
+    Role.VIEWER: frozenset({Perm.VIEW_HOME, Perm.VIEW_FIGURES, Perm.STATIONS_VIEW, Perm.DOSSIERS_VIEW}),
     Role.MUNICIPAL_ANALYST: frozenset({Perm.VIEW_HOME, Perm.VIEW_ROLLUPS}),
 }
 

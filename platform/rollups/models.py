@@ -5,10 +5,16 @@
   that totals stay exact.
 - ``RollupRun``: when a tenant's period was computed, by what trigger, and whether it failed (failures are shown to
   the municipal union, never silent).
-- ``DirtyPeriod``: a tenant's period whose data changed since it was last computed.
+- ``ComputedPeriod``: a tenant's period whose facts have been computed whole at least once; only those are kept up
+  to date from the change log.
+- ``DirtyPeriod``: a tenant's period to compute whole again (nightly, a missing period, a change of memberships).
+- ``Change``: the change log the tenants' triggers write (``core.db.LogChanges``): which table of which schema, and
+  the metric columns of the row before and after, consumed within a minute by ``rollups.engine.apply_changes``.
+  It holds no name, ID number or row id — only the columns the figures are made of.
 """
 
 from django.db import models
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,6 +32,10 @@ class RollupFact(models.Model):
     # The dimensions as canonical JSON (sorted keys): part of the unique key, so an upsert finds its row.
     dims_key = models.CharField(max_length=500)
     value = models.DecimalField(max_digits=20, decimal_places=2)
+    # The tenant rows behind the cell, for metrics kept up to date from the change log (a cell whose rows drop to 0
+    # is deleted); NULL for the others.
+    rows = models.BigIntegerField(null=True, blank=True)
+    # When the value last changed.
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -79,3 +89,33 @@ class DirtyPeriod(models.Model):
 
     def __str__(self):
         return f"{self.tenant_id} {self.period_kind} {self.period_start}"
+
+
+class ComputedPeriod(models.Model):
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    period_kind = models.CharField(max_length=5, choices=Period.choices)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "period_kind", "period_start"], name="computed_period_once")
+        ]
+
+    def __str__(self):
+        return f"{self.tenant_id} {self.period_kind} {self.period_start}"
+
+
+class Change(models.Model):
+    schema_name = models.CharField(max_length=63)
+    source = models.CharField(max_length=63)
+    old = models.JSONField(null=True)
+    new = models.JSONField(null=True)
+    logged_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["schema_name"])]
+
+    def __str__(self):
+        return f"{self.schema_name}.{self.source} {self.logged_at}"

@@ -1,18 +1,18 @@
-"""Computing rollups and reading them for the municipal union.
+"""Scheduling the rollups and reading them for the municipal union (the computation is ``rollups.engine``).
 
 Data flow
 ---------
-1. Changes in a tenant (stations, reception, funds, dossiers, assistance) mark the tenant's current month and
-   year dirty (``mark_dirty``; one upsert, see ``rollups.signals``).
-2. Beat runs ``rollups.dispatch`` every minute: it takes the dirty periods and sends them in batches (one task per
-   ``BATCH_SIZE`` tenant-periods, so thousands of tenants do not mean thousands of tiny tasks). Nightly,
-   ``rollups.nightly`` marks every active tenant's current month, previous month and year dirty (the full run and
-   the reconciliation: a tenant or period without facts is computed then).
-3. ``compute_period(tenant, kind, start)`` runs in the tenant's schema: every metric of ``metrics_for(tenant)``
-   (the core's and the active plugins') for the period, **upserted** by (tenant, period, metric, dimensions), and the
-   rows of that tenant-period that no longer exist are deleted — all in one transaction with a ``RollupRun``
-   record. A repeated, redelivered or concurrent run therefore leaves the same rows. The dirty mark is cleared only
-   if it was not renewed while the run was going on.
+1. A change in a tenant is logged by a trigger (``core.db.LogChanges``) into ``rollups_change``. Beat runs
+   ``rollups.dispatch`` every minute: the tenants with logged changes go in batches to ``rollups.apply_changes``,
+   which turns the changes into differences of the figures (see ``rollups.engine``), and the dirty tenant-periods
+   go in batches to ``rollups.compute_batch``, which computes them whole. A tenant whose current month or year has
+   never been computed is marked dirty by the dispatcher itself. Batches hold up to ``BATCH_SIZE`` tenants, so
+   thousands of tenants do not mean thousands of tiny tasks.
+2. Nightly, ``rollups.nightly`` marks every active tenant's current month, previous month and year dirty: the full
+   run and the reconciliation (figures that drifted, or a period without facts, are computed whole again). A
+   change of memberships (public schema, no trigger) marks its tenant dirty (``rollups.signals``).
+3. A repeated, redelivered or concurrent run leaves the same rows: computation and writing are one transaction
+   under the tenant's change lock, and only differences are written.
 4. The municipal views read the facts (``city_figures``), never a tenant's rows. Cells of personal metrics below
    ``SUPPRESS_BELOW`` are shown as suppressed.
 """
@@ -20,7 +20,6 @@ Data flow
 from __future__ import annotations
 
 import json
-from calendar import monthrange
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -29,19 +28,16 @@ from django.db import connection, models, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from core.plugins import metrics_for
-from rollups.models import DirtyPeriod, Period, RollupFact, RollupRun
+from rollups import engine
+from rollups.engine import period_bounds
+from rollups.models import Change, DirtyPeriod, Period, RollupFact, RollupRun
 
 BATCH_SIZE = 50
 # Figures about people: a cell below this count could point at a person and is shown as suppressed.
 SUPPRESS_BELOW = 3
-PERSONAL_METRICS = frozenset({"dossiers.count", "stations.receptions", "stations.receptions_overdue"})
-
-
-def period_bounds(kind: str, start: date) -> tuple[date, date]:
-    if kind == Period.YEAR:
-        return date(start.year, 1, 1), date(start.year, 12, 31)
-    return start.replace(day=1), start.replace(day=monthrange(start.year, start.month)[1])
+PERSONAL_METRICS = frozenset(
+    {"dossiers.count", "stations.receptions", "stations.receptions_overdue", "units.dossiers", "units.receptions"}
+)
 
 
 def current_periods(today: date | None = None) -> list[tuple[str, date]]:
@@ -50,7 +46,8 @@ def current_periods(today: date | None = None) -> list[tuple[str, date]]:
 
 
 def dims_key(dims: dict) -> str:
-    return json.dumps({k: str(v) for k, v in dims.items()}, sort_keys=True, ensure_ascii=False)
+    """The canonical key of a set of dimensions (text values, None as ""; the engine builds the same in SQL)."""
+    return json.dumps({k: "" if v is None else str(v) for k, v in dims.items()}, sort_keys=True, ensure_ascii=False)
 
 
 def mark_dirty(tenant_id: int, periods=None) -> None:
@@ -67,65 +64,40 @@ def mark_dirty(tenant_id: int, periods=None) -> None:
     )
 
 
-def compute_period(tenant, kind: str, start: date, *, trigger: str = "manual") -> RollupRun:
-    """Compute and upsert every metric of one tenant for one period (run in the tenant's schema)."""
-    bounds = period_bounds(kind, start)
-    start = bounds[0]
-    run = RollupRun.objects.create(
-        tenant_id=tenant.pk, period_kind=kind, period_start=start, trigger=trigger, started_at=timezone.now()
-    )
-    try:
-        with transaction.atomic():
-            # One computation of a tenant-period at a time; a concurrent one waits and then redoes it.
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [tenant.pk, start.year * 100 + start.month])
-            now = timezone.now()
-            facts: dict[tuple[str, str], RollupFact] = {}
-            for metric in metrics_for(tenant):
-                for dims, value in metric.compute(tenant, bounds):
-                    key = dims_key(dims)
-                    facts[(metric.name, key)] = RollupFact(
-                        tenant_id=tenant.pk,
-                        period_kind=kind,
-                        period_start=start,
-                        metric=metric.name,
-                        dims={k: str(v) for k, v in dims.items()},
-                        dims_key=key,
-                        value=Decimal(value or 0),
-                        computed_at=now,
-                    )
-            RollupFact.objects.bulk_create(
-                list(facts.values()),
-                update_conflicts=True,
-                unique_fields=["tenant", "period_kind", "period_start", "metric", "dims_key"],
-                update_fields=["value", "dims", "computed_at"],
-                batch_size=1000,
-            )
-            # Cells that no longer exist (e.g. no record left in a stage) must not linger.
-            stale = RollupFact.objects.filter(tenant_id=tenant.pk, period_kind=kind, period_start=start).exclude(
-                computed_at=now
-            )
-            stale.delete()
-            DirtyPeriod.objects.filter(
-                tenant_id=tenant.pk, period_kind=kind, period_start=start, marked_at__lte=run.started_at
-            ).delete()
-    except Exception as exc:
-        RollupRun.objects.filter(pk=run.pk).update(
-            status=RollupRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+def compute_period(tenant, kind: str, start: date, *, trigger: str = "manual") -> RollupRun | None:
+    """Compute every metric of one tenant for one period whole (None if its change lock was busy)."""
+    result = engine.recompute([(tenant.schema_name, kind, start)], trigger=trigger)
+    return RollupRun.objects.get(pk=result["runs"][0]) if result["runs"] else None
+
+
+# A batch sent to a worker that died is sent again after this (a second run of a live one is harmless: it finds
+# the tenant's lock taken and leaves it for later).
+REDISPATCH_AFTER = timedelta(minutes=2)
+
+
+def mark_missing_current_periods(today: date | None = None) -> int:
+    """Mark dirty every active tenant's current month and year that has never been computed (new tenants, a new
+    month): figures follow changes only for computed periods."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO rollups_dirtyperiod (tenant_id, period_kind, period_start, marked_at, dispatched_at)
+            SELECT t.id, p.kind, p.start, now(), NULL
+            FROM tenants_tenant t CROSS JOIN (VALUES (%s, %s::date), (%s, %s::date)) AS p(kind, start)
+            WHERE t.is_active AND t.schema_name <> 'public' AND NOT EXISTS (
+                SELECT 1 FROM rollups_computedperiod c
+                WHERE c.tenant_id = t.id AND c.period_kind = p.kind AND c.period_start = p.start)
+            ON CONFLICT (tenant_id, period_kind, period_start) DO NOTHING
+            """,
+            [x for kind, start in current_periods(today) for x in (kind, start)],
         )
-        raise
-    RollupRun.objects.filter(pk=run.pk).update(status=RollupRun.Status.OK, facts=len(facts), finished_at=timezone.now())
-    run.refresh_from_db()
-    return run
-
-
-REDISPATCH_AFTER = timedelta(minutes=10)
+        return cur.rowcount
 
 
 @transaction.atomic
 def take_dirty_batches(limit: int = 10_000) -> list[list[tuple[str, str, str]]]:
     """The dirty tenant-periods not already sent to a worker (or sent long ago), as batches of
-    (schema, kind, ISO start), marked as dispatched."""
+    (schema, kind, ISO start) of up to BATCH_SIZE tenants each, marked as dispatched."""
     now = timezone.now()
     waiting = (
         DirtyPeriod.objects.select_for_update(skip_locked=True)
@@ -135,21 +107,58 @@ def take_dirty_batches(limit: int = 10_000) -> list[list[tuple[str, str, str]]]:
     )
     rows = list(waiting.values_list("pk", "tenant__schema_name", "period_kind", "period_start"))
     DirtyPeriod.objects.filter(pk__in=[r[0] for r in rows]).update(dispatched_at=now)
-    items = [(schema, kind, start.isoformat()) for _pk, schema, kind, start in rows]
-    return [items[i : i + BATCH_SIZE] for i in range(0, len(items), BATCH_SIZE)]
+    by_schema: dict[str, list] = {}
+    for _pk, schema, kind, start in rows:
+        by_schema.setdefault(schema, []).append((schema, kind, start.isoformat()))
+    schemas = list(by_schema)
+    return [
+        [item for schema in schemas[i : i + BATCH_SIZE] for item in by_schema[schema]]
+        for i in range(0, len(schemas), BATCH_SIZE)
+    ]
+
+
+def changed_tenant_batches() -> list[list[str]]:
+    """The schemas of active tenants with logged changes, in batches of BATCH_SIZE; changes of schemas that are no
+    (active) tenant's are dropped."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT c.schema_name, coalesce(bool_or(t.is_active), false) FROM (SELECT DISTINCT schema_name"
+            " FROM rollups_change) c LEFT JOIN tenants_tenant t ON t.schema_name = c.schema_name"
+            " GROUP BY 1 ORDER BY 1"
+        )
+        rows = cur.fetchall()
+    orphans = [schema for schema, active in rows if not active]
+    if orphans:
+        Change.objects.filter(schema_name__in=orphans).delete()
+    live = [schema for schema, active in rows if active]
+    return [live[i : i + BATCH_SIZE] for i in range(0, len(live), BATCH_SIZE)]
 
 
 def mark_all_for_nightly(today: date | None = None) -> int:
     """The nightly full run and reconciliation: every active tenant's month, previous month and year."""
-    from tenants.models import Tenant
-
     today = today or timezone.localdate()
     previous = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     periods = [*current_periods(today), (Period.MONTH, previous)]
-    tenants = list(Tenant.objects.filter(is_active=True).exclude(schema_name="public").values_list("pk", flat=True))
-    for tenant_id in tenants:
-        mark_dirty(tenant_id, periods)
-    return len(tenants)
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO rollups_dirtyperiod (tenant_id, period_kind, period_start, marked_at, dispatched_at)
+            SELECT t.id, p.kind, p.start, now(), NULL
+            FROM tenants_tenant t CROSS JOIN (VALUES (%s, %s::date), (%s, %s::date), (%s, %s::date)) AS p(kind, start)
+            WHERE t.is_active AND t.schema_name <> 'public'
+            ON CONFLICT (tenant_id, period_kind, period_start)
+            DO UPDATE SET marked_at = EXCLUDED.marked_at, dispatched_at = NULL
+            """,
+            [x for kind, start in periods for x in (kind, start)],
+        )
+        cur.execute("SELECT count(*) FROM tenants_tenant WHERE is_active AND schema_name <> 'public'")
+        return cur.fetchone()[0]
+
+
+def prune_runs(keep: timedelta = timedelta(days=90)) -> int:
+    """Forget successful runs older than ``keep`` (failed runs stay)."""
+    deleted, _ = RollupRun.objects.filter(status=RollupRun.Status.OK, started_at__lt=timezone.now() - keep).delete()
+    return deleted
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -177,13 +186,16 @@ def city_figures(metric: str, kind: str, start: date, by_tenant: bool = False) -
     return out
 
 
-def freshness() -> dict:
-    """When the figures were last computed, what is still waiting, and which runs failed."""
-    last = RollupRun.objects.filter(status=RollupRun.Status.OK).order_by("-finished_at").first()
+def freshness(tenant_id: int | None = None) -> dict:
+    """When the figures (of one tenant, or of all) were last computed, what is still waiting, and which runs
+    failed."""
+    runs = RollupRun.objects.all() if tenant_id is None else RollupRun.objects.filter(tenant_id=tenant_id)
+    dirty = DirtyPeriod.objects.all() if tenant_id is None else DirtyPeriod.objects.filter(tenant_id=tenant_id)
+    last = runs.filter(status=RollupRun.Status.OK).order_by("-finished_at").first()
     # A run still "running" past the hard time limit died with its worker: it counts as failed.
     lost = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     failures = list(
-        RollupRun.objects.filter(
+        runs.filter(
             models.Q(status=RollupRun.Status.FAILED) | models.Q(status=RollupRun.Status.RUNNING, started_at__lt=lost)
         )
         .select_related("tenant")
@@ -191,7 +203,7 @@ def freshness() -> dict:
     )
     return {
         "as_of": last.finished_at if last else None,
-        "waiting": DirtyPeriod.objects.count(),
+        "waiting": dirty.count(),
         "failures": [
             {
                 "tenant": r.tenant.name,

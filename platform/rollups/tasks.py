@@ -1,11 +1,8 @@
-"""Rollup tasks: the dispatcher (every minute), the batch computation, and the nightly full run."""
+"""Rollup tasks: the dispatcher (every minute), the batch computations, and the nightly full run."""
 
 from __future__ import annotations
 
 import logging
-from datetime import date
-
-from django_tenants.utils import tenant_context
 
 from worker.tasks import shared_platform_task
 
@@ -13,44 +10,59 @@ log = logging.getLogger(__name__)
 
 
 @shared_platform_task(name="rollups.dispatch")
-def dispatch() -> int:
-    """Send the dirty tenant-periods to the workers in batches; returns how many batches were sent."""
-    from rollups.services import take_dirty_batches
+def dispatch() -> dict:
+    """Send the tenants with logged changes and the dirty tenant-periods to the workers, in batches."""
+    from rollups.services import changed_tenant_batches, mark_missing_current_periods, take_dirty_batches
 
+    mark_missing_current_periods()
+    changes = changed_tenant_batches()
+    for schemas in changes:
+        apply_changes.delay(schemas)
     batches = take_dirty_batches()
     for batch in batches:
         compute_batch.delay(batch)
-    return len(batches)
+    return {"changes": len(changes), "batches": len(batches)}
+
+
+@shared_platform_task(name="rollups.apply_changes")
+def apply_changes(schemas: list) -> dict:
+    """Bring a batch of tenants' figures up to date with their logged changes."""
+    from rollups import engine
+
+    return engine.apply_changes(list(schemas))
 
 
 @shared_platform_task(name="rollups.compute_batch")
 def compute_batch(items: list) -> dict:
-    """Compute a batch of (schema, period kind, start). One tenant's failure is recorded (RollupRun, shown to the
-    municipal union) and leaves its period dirty for the next dispatch; the others go on."""
-    from rollups.services import compute_period
-    from tenants.models import Tenant
+    """Compute a batch of (schema, period kind, ISO start) whole, in one transaction. If the batch fails, each
+    tenant is tried on its own, so that one tenant's failure is recorded (RollupRun, shown to the municipal
+    union) and leaves its periods dirty for the next dispatch while the others go on."""
+    from rollups import engine
 
-    tenants = {t.schema_name: t for t in Tenant.objects.filter(schema_name__in={i[0] for i in items})}
-    done = failed = 0
-    for schema, kind, start in items:
-        tenant = tenants.get(schema)
-        if tenant is None:
-            continue
+    items = [tuple(item) for item in items]
+    try:
+        result = engine.recompute(items, trigger="dirty")
+        return {"done": result["done"], "skipped": result["skipped"], "failed": 0}
+    except Exception:
+        log.exception("rollup batch of %d tenant-periods failed; trying each tenant alone", len(items))
+    done = skipped = failed = 0
+    for schema in sorted({item[0] for item in items}):
+        mine = [item for item in items if item[0] == schema]
         try:
-            with tenant_context(tenant):
-                compute_period(tenant, kind, date.fromisoformat(start), trigger="dirty")
-            done += 1
+            result = engine.recompute(mine, trigger="dirty")
+            done, skipped = done + result["done"], skipped + result["skipped"]
         except Exception:
-            log.exception("rollup of %s %s %s failed", schema, kind, start)
-            failed += 1
-    return {"done": done, "failed": failed}
+            log.exception("rollup of %s failed", schema)
+            failed += len(mine)
+    return {"done": done, "skipped": skipped, "failed": failed}
 
 
 @shared_platform_task(name="rollups.nightly")
 def nightly() -> int:
-    """Mark every active tenant's current and previous month and year dirty, then dispatch."""
-    from rollups.services import mark_all_for_nightly
+    """Mark every active tenant's current and previous month and year dirty, then dispatch; forget old runs."""
+    from rollups.services import mark_all_for_nightly, prune_runs
 
     count = mark_all_for_nightly()
+    prune_runs()
     dispatch.delay()
     return count

@@ -362,6 +362,88 @@ def dashboard_tables(kind: str, start: date, tenant_id: int | None = None) -> li
     return tables
 
 
+# ------------------------------------------------------------------------------------------------ units
+@dataclass
+class Directory:
+    """A union's units and stations by id (organisations, never people), read from its own schema to name the
+    per-unit figures."""
+
+    units: dict[str, str]
+    station_units: dict[str, str]
+
+    @classmethod
+    def of(cls, tenant) -> Directory:
+        from django_tenants.utils import schema_context
+
+        from stations.models import Station, Unit
+
+        with schema_context(tenant.schema_name):
+            units = {str(pk): name for pk, name in Unit.objects.values_list("pk", "name")}
+            stations = {str(pk): str(unit or "") for pk, unit in Station.objects.values_list("pk", "unit_id")}
+        return cls(units, stations)
+
+
+def unit_table(kind: str, start: date, tenant_id: int, directory: Directory, href) -> Table:
+    """A row per unit of the union: open stations, dossiers (filed and all), reception records of its stations."""
+    from dossiers.models import Dossier
+
+    stations = _sums(_facts("units.stations", kind, start, tenant_id), "unit")
+    dossiers = _sums(_facts("units.dossiers", kind, start, tenant_id), "unit", "status")
+    receptions: dict[str, Decimal] = {}
+    for (station,), total in _sums(_facts("units.receptions", kind, start, tenant_id), "station").items():
+        unit = directory.station_units.get(station, "")
+        receptions[unit] = receptions.get(unit, Decimal(0)) + total
+    filed: dict[str, Decimal] = {}
+    everything: dict[str, Decimal] = {}
+    for (unit, status), total in dossiers.items():
+        everything[unit] = everything.get(unit, Decimal(0)) + total
+        if status == Dossier.Status.FILED:
+            filed[unit] = filed.get(unit, Decimal(0)) + total
+    seen = {u for (u,) in stations} | set(everything) | set(receptions)
+    table = Table(
+        "units",
+        _("By unit"),
+        [_("Unit"), _("Open stations"), _("Dossiers filed"), _("All dossiers"), _("Reception records")],
+        chart="",
+        note=_("Dossiers without an employer and records of stations without a unit are under “No unit”."),
+    )
+    order = sorted(seen, key=lambda u: (u == "", directory.units.get(u, ""), u))
+    for unit in order:
+        table.rows.append(
+            Row(
+                directory.units.get(unit, _("No unit") if unit == "" else _("Unit %(id)s") % {"id": unit}),
+                [
+                    _cell("units.stations", stations.get((unit,))),
+                    _cell("units.dossiers", filed.get(unit)),
+                    _cell("units.dossiers", everything.get(unit)),
+                    _cell("units.receptions", receptions.get(unit)),
+                ],
+                href=href(unit) if unit else "",
+            )
+        )
+    return table
+
+
+def unit_detail_tables(kind: str, start: date, tenant_id: int, unit: str, directory: Directory) -> list[Table]:
+    """One unit's figures: its open stations by kind, its dossiers by status, its stations' records by stage."""
+    stations = _facts("units.stations", kind, start, tenant_id).filter(dims__unit=unit)
+    dossiers = _facts("units.dossiers", kind, start, tenant_id).filter(dims__unit=unit)
+    mine = [station for station, owner in directory.station_units.items() if owner == unit]
+    receptions = _facts("units.receptions", kind, start, tenant_id).filter(dims__station__in=mine)
+    return [
+        pivot("unit_stations", _("Open stations by kind"), "stations.open", stations, "kind", row_header=_("Kind")),
+        pivot("unit_dossiers", _("Dossiers by status"), "dossiers.count", dossiers, "status", row_header=_("Status")),
+        pivot(
+            "unit_receptions",
+            _("Reception records by stage"),
+            "stations.receptions",
+            receptions,
+            "stage",
+            row_header=_("Stage"),
+        ),
+    ]
+
+
 def _months_back(end: date, count: int) -> list[date]:
     months = []
     year, month = end.year, end.month
@@ -451,10 +533,10 @@ def _period_label(kind: str, start: date) -> str:
     return str(start.year) if kind == Period.YEAR else start.strftime("%Y-%m")
 
 
-def _render(request, template, tables, **context):
-    status = services.freshness()
+def _render(request, template, tables, *, own: bool = False, **context):
+    status = services.freshness(request.tenant.pk if own else None)
     charts = [(f"chart-{t.key}", t.chart_data()) for t in tables if t.chart and t.rows]
-    return render(request, template, {"tables": tables, "charts": charts, "status": status, **context})
+    return render(request, template, {"tables": tables, "charts": charts, "status": status, "own": own, **context})
 
 
 def _xlsx(filename: str, title: str, tables, subtitle: str) -> HttpResponse:
@@ -506,7 +588,11 @@ def tenant_detail(request, pk: int):
     _municipal(request)
     union = _union_or_404(pk)
     kind, start = _period(request.GET)
-    tables = dashboard_tables(kind, start, tenant_id=union.pk)
+    query = f"?period={kind}&start={start}"
+    units = unit_table(
+        kind, start, union.pk, Directory.of(union), lambda u: reverse("rollups:unit", args=[union.pk, u]) + query
+    )
+    tables = [units, *dashboard_tables(kind, start, tenant_id=union.pk)]
     return _render(
         request,
         "rollups/tenant.html",
@@ -521,13 +607,96 @@ def tenant_detail(request, pk: int):
 
 
 @tenant_page(Perm.VIEW_ROLLUPS)
+def unit_detail(request, pk: int, unit: int):
+    _municipal(request)
+    union = _union_or_404(pk)
+    kind, start = _period(request.GET)
+    directory = Directory.of(union)
+    if str(unit) not in directory.units:
+        raise Http404
+    tables = unit_detail_tables(kind, start, union.pk, str(unit), directory)
+    query = f"?period={kind}&start={start}"
+    return _render(
+        request,
+        "rollups/unit.html",
+        tables,
+        union=union,
+        unit_name=directory.units[str(unit)],
+        back_url=reverse("rollups:tenant", args=[union.pk]) + query,
+        period=kind,
+        start=start,
+        period_label=_period_label(kind, start),
+    )
+
+
+@tenant_page(Perm.VIEW_ROLLUPS)
 def tenant_export(request, pk: int):
     _municipal(request)
     union = _union_or_404(pk)
     kind, start = _period(request.GET)
     label = _period_label(kind, start)
-    tables = dashboard_tables(kind, start, tenant_id=union.pk)
+    units = unit_table(kind, start, union.pk, Directory.of(union), lambda u: "")
+    tables = [units, *dashboard_tables(kind, start, tenant_id=union.pk)]
     return _xlsx(f"union-{union.short_code}-{label}.xlsx", union.name, tables, label)
+
+
+# ------------------------------------------------------------------------------ a union's own figures
+def _own_tables(request, kind: str, start: date, links: bool = True) -> list[Table]:
+    tenant = request.tenant
+    query = f"?period={kind}&start={start}"
+    units = unit_table(
+        kind,
+        start,
+        tenant.pk,
+        Directory.of(tenant),
+        lambda u: reverse("rollups:own-unit", args=[u]) + query if links else "",
+    )
+    return [units, *dashboard_tables(kind, start, tenant_id=tenant.pk)]
+
+
+@tenant_page(Perm.VIEW_FIGURES)
+def own(request):
+    """A county union's figures over its units, an enterprise group's over its subsidiaries: the same facts the
+    municipal union sees of it, as of the same time."""
+    kind, start = _period(request.GET)
+    return _render(
+        request,
+        "rollups/own.html",
+        _own_tables(request, kind, start),
+        own=True,
+        period=kind,
+        start=start,
+        period_label=_period_label(kind, start),
+        export_url=reverse("rollups:own-export") + "?" + _export_query(request),
+    )
+
+
+@tenant_page(Perm.VIEW_FIGURES)
+def own_export(request):
+    kind, start = _period(request.GET)
+    label = _period_label(kind, start)
+    tables = _own_tables(request, kind, start, links=False)
+    return _xlsx(f"figures-{request.tenant.short_code}-{label}.xlsx", request.tenant.name, tables, label)
+
+
+@tenant_page(Perm.VIEW_FIGURES)
+def own_unit(request, unit: int):
+    kind, start = _period(request.GET)
+    directory = Directory.of(request.tenant)
+    if str(unit) not in directory.units:
+        raise Http404
+    return _render(
+        request,
+        "rollups/unit.html",
+        unit_detail_tables(kind, start, request.tenant.pk, str(unit), directory),
+        own=True,
+        union=request.tenant,
+        unit_name=directory.units[str(unit)],
+        back_url=reverse("rollups:own") + f"?period={kind}&start={start}",
+        period=kind,
+        start=start,
+        period_label=_period_label(kind, start),
+    )
 
 
 def _trend(request):
@@ -608,6 +777,10 @@ page_urlpatterns = [
     path("trend/export/", trend_export, name="trend-export"),
     path("unions/<int:pk>/", tenant_detail, name="tenant"),
     path("unions/<int:pk>/export/", tenant_export, name="tenant-export"),
+    path("unions/<int:pk>/units/<int:unit>/", unit_detail, name="unit"),
+    path("own/", own, name="own"),
+    path("own/export/", own_export, name="own-export"),
+    path("own/units/<int:unit>/", own_unit, name="own-unit"),
     path("status/", status, name="status"),
     path("refresh/", refresh, name="refresh"),
 ]

@@ -28,6 +28,7 @@
     var max = parseInt(box.getAttribute("data-waiting"), 10) || 0;
     if (max <= 0) { return; }
     var url = box.getAttribute("data-url");
+    if (!url) { return; }  // a union's own figures: no progress to follow
     var count = box.querySelector("[data-waiting]");
     var bar = box.querySelector("progress");
     var asOf = box.querySelector("[data-as-of]");

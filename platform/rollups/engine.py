@@ -1,0 +1,625 @@
+"""The rollup engine: every tenant's figures computed by set-based SQL, then kept up to date from a change log.
+
+Data flow
+---------
+Tenant schemas ──(triggers, ``core.db.LogChanges``)──▶ ``public.rollups_change`` ──▶ ``apply_changes``  ─┐
+Tenant schemas ──────────────────────────────────────────────────────────────────▶ ``recompute``      ─┴▶ facts
+
+- **Whole computation** (``recompute(items)``, items = (schema, period kind, period start)): one SQL statement for
+  a whole batch of tenants. Each metric's set-based form (``core.plugins.Metric``: ``cells`` or ``query``) becomes
+  one branch per tenant of a ``UNION ALL`` reading the tenant's table with schema-qualified names, all periods of
+  the tenant in the same scan (a row joins the periods it counts in). The result is compared with the stored facts
+  and only what differs is written: new and changed cells upserted, vanished cells of the computed
+  (tenant, period, metric) deleted. Metrics with only a Python ``compute`` run per tenant in its schema and join
+  the same statement. The periods computed are recorded (``ComputedPeriod``).
+- **Changes** (``apply_changes(schemas)``): the triggers log, for every insert, update or delete of a watched
+  table, the metric columns of the old and the new row. One statement consumes the log of a batch of tenants and
+  turns it into differences of the ``cells`` metrics — the old row is -1 (and minus its amounts) in the cells it
+  counted in, the new row +1 — for every computed period of the tenant the row counts in (a snapshot metric: the
+  periods containing today). The differences are added to the facts (``rows`` counts the tenant rows of a cell; a
+  cell left with none is deleted). ``query`` metrics whose ``sources`` changed, and ``compute``-only metrics of a
+  tenant that changed at all, are computed whole again for the tenant's current periods. The work is proportional
+  to the changes, not to the tenants' size.
+- **Consistency.** Both take, per tenant, ``pg_try_advisory_xact_lock(CHANGE_LOCK, hashtext(schema))`` before they
+  read; a writer's trigger holds the same lock in shared mode until it commits. So the engine reads the log and
+  the tables only when no writer of that tenant is in flight, a whole computation consumes the log it already
+  includes, and two runs for one tenant never overlap: a tenant whose lock is taken is skipped and left for the
+  next dispatch (nothing waits, nothing deadlocks). Everything a run writes is one transaction: a run killed
+  half-way leaves nothing, and a repeated or redelivered one finds nothing to change.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import weakref
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from core.db import CHANGE_LOCK
+from core.plugins import Cells, Metric, installed_metrics, metrics_for, prefetch_active_plugins
+from rollups.models import ComputedPeriod, DirtyPeriod, Period, RollupRun
+
+log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------------------------------- SQL literals
+def lit(value) -> str:
+    """An SQL literal of a value the engine itself produced (text, date, number)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, int | float):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def period_bounds(kind: str, start: date) -> tuple[date, date]:
+    from calendar import monthrange
+
+    if kind == Period.YEAR:
+        return date(start.year, 1, 1), date(start.year, 12, 31)
+    return start.replace(day=1), start.replace(day=monthrange(start.year, start.month)[1])
+
+
+def key_sql(dims: list[tuple[str, str]]) -> str:
+    """SQL building the canonical dims key (``rollups.services.dims_key``: JSON, sorted keys, text values)."""
+    if not dims:
+        return "'{}'"
+    parts = []
+    for i, (name, expr) in enumerate(sorted(dims)):
+        prefix = ("{" if i == 0 else ", ") + json.dumps(name, ensure_ascii=False) + ": "
+        parts.append(f"{lit(prefix)} || to_json(coalesce(({expr})::text, ''))::text")
+    return " || ".join(parts) + " || '}'"
+
+
+@dataclass(frozen=True)
+class Q:
+    """What a ``query`` metric's SQL is given (see ``core.plugins.Metric``)."""
+
+    periods: str
+    today: str
+    tz: str
+    s: str = ""
+    tenant_id: int = 0
+    tenant_ids: str = ""
+
+
+# ----------------------------------------------------------------------------------------- cells to SQL
+_columns_cache: dict[str, dict[str, str]] = {}
+
+
+def _column_types(table: str) -> dict[str, str]:
+    """Column → SQL type of a tenant table, from its model."""
+    if table not in _columns_cache:
+        model = next((m for m in apps.get_models() if m._meta.db_table == table), None)
+        if model is None:
+            raise LookupError(f"no model has the table {table}")
+        _columns_cache[table] = {f.column: f.db_type(connection) for f in model._meta.concrete_fields}
+    return _columns_cache[table]
+
+
+def _is_timestamp(table: str, column: str) -> bool:
+    return _column_types(table)[column].startswith("timestamp")
+
+
+def _in_period(cells: Cells, lo: str, hi: str) -> str:
+    """When a row (alias r) counts in the period [lo, hi]."""
+    if cells.date:
+        day = f"r.{qn(cells.date)}"
+        if _is_timestamp(cells.table, cells.date):
+            day = f"({day} AT TIME ZONE {lit(settings.TIME_ZONE)})::date"
+        return f"{day} BETWEEN {lo} AND {hi}"
+    if cells.as_of:
+        opened, closed = (f"r.{qn(c)}" for c in cells.as_of)
+        return f"{opened} <= {hi} AND ({closed} IS NULL OR {closed} > {hi})"
+    return "TRUE"
+
+
+def _where(cells: Cells) -> str:
+    conditions = []
+    for w in cells.where:
+        if isinstance(w, str):
+            conditions.append(f"r.{qn(w)}")
+        else:
+            column, op, value = w
+            if op not in ("=", "<>"):
+                raise ValueError(f"unsupported condition {w!r}")
+            conditions.append(f"r.{qn(column)} {op} {lit(value)}")
+    return " AND ".join(conditions) or "TRUE"
+
+
+def _cells_sql(metric: Metric, *, source: str, periods: str, on: str, tenant: str, delta: bool) -> str:
+    """One branch: the metric's cells from ``source`` (alias r) joined to ``periods`` (alias p, with period_kind,
+    period_start, period_end). In ``delta`` mode r has a ``sign`` column and the result is differences."""
+    cells = metric.cells
+    dim_cols = [(name, f"d{i}", col) for i, (name, col) in enumerate(sorted(cells.dims.items()))]
+    count = "sum(r.sign)" if delta else "count(*)"
+    sums = {}  # sum column alias → column
+    if cells.measures:
+        sums = {col: f"v_{col}" for col in sorted(c for c in cells.measures.values() if c)}
+    elif cells.value:
+        sums[cells.value] = "v_value"
+    inner = ", ".join(
+        [
+            f"{tenant} AS tenant_id",
+            "p.period_kind",
+            "p.period_start",
+            *[f"r.{qn(col)} AS {alias}" for _n, alias, col in dim_cols],
+            f"{count}::bigint AS n",
+            *[f"coalesce(sum({'r.sign * ' if delta else ''}r.{qn(col)}), 0) AS {alias}" for col, alias in sums.items()],
+        ]
+    )
+    group = ", ".join(["1", "p.period_kind", "p.period_start", *[f"r.{qn(col)}" for _n, _a, col in dim_cols]])
+    having = ""
+    if delta:
+        nonzero = [f"{count} <> 0", *[f"sum(r.sign * r.{qn(col)}) <> 0" for col in sums]]
+        having = " HAVING " + " OR ".join(nonzero)
+    dims = [(name, f"g.{alias}") for name, alias, _c in dim_cols]
+    if cells.measures:
+        values = ", ".join(
+            f"({lit(name)}, {('g.' + sums[col]) if col else 'g.n::numeric'})"
+            for name, col in sorted(cells.measures.items())
+        )
+        tail = f" CROSS JOIN LATERAL (VALUES {values}) AS m(measure, value)"
+        dims.append(("measure", "m.measure"))
+        value = "m.value"
+    else:
+        tail = ""
+        value = f"g.{sums[cells.value]}" if cells.value else "g.n::numeric"
+    in_period = _in_period(cells, "p.period_start", "p.period_end")
+    return (
+        f"SELECT g.tenant_id::bigint AS tenant_id, g.period_kind::text AS period_kind, g.period_start, "
+        f"{lit(metric.name)}::text AS metric, {key_sql(dims)} AS dims_key, g.n AS rows, ({value})::numeric AS value "
+        f"FROM (SELECT {inner} FROM {source} r JOIN {periods} p ON {on} AND {in_period} "
+        f"WHERE {_where(cells)} GROUP BY {group}{having}) g{tail}"
+    )
+
+
+def _is_current(lo: date, hi: date, today: date) -> bool:
+    return lo <= today <= hi
+
+
+def _is_snapshot(metric: Metric) -> bool:
+    return bool(metric.cells) and not (metric.cells.date or metric.cells.as_of)
+
+
+# ------------------------------------------------------------------------------------ prepared statements
+class _Prepared:
+    """Server-side prepared statements of a database session: each generated statement is planned once per session
+    and reused by every later run (``plan_cache_mode = force_generic_plan`` in the engine's transactions); a batch
+    of a hundred tenants otherwise spends longer planning its statements than running them. The worker keeps its
+    connections (``BANGFU_DB_CONN_MAX_AGE``), so its sessions keep their plans between tasks."""
+
+    def __init__(self):
+        self.sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.generation = 0
+
+    def call(self, sql: str, args: list[str]) -> str:
+        """SQL that executes ``sql`` (``$1``… placeholders) with the argument literals, preparing it if needed."""
+        known = self.sessions.setdefault(connection.connection, {})
+        name = known.get(sql)
+        prepare = ""
+        if name is None:
+            name = f"bangfu_rollup_{self.generation}_{hashlib.sha256(sql.encode()).hexdigest()[:16]}"
+            prepare = f"PREPARE {name} AS {sql};\n"
+            known[sql] = name
+        return f"{prepare}EXECUTE {name}({', '.join(args)});"
+
+    def forget(self):
+        """After a failure: what this session holds is uncertain; later statements get new names."""
+        self.sessions.pop(connection.connection, None)
+        self.generation += 1
+
+
+prepared = _Prepared()
+
+
+def _execute(script: str):
+    """Run statements in one round trip; returns the rows of the last one that returns rows."""
+    rows = None
+    with connection.cursor() as cur:
+        try:
+            cur.execute(script)
+            while True:
+                if cur.description:
+                    rows = cur.fetchall()
+                if not cur.nextset():
+                    break
+        except Exception:
+            prepared.forget()
+            raise
+    return rows
+
+
+def _array(values, sql_type: str) -> str:
+    return f"ARRAY[{', '.join(lit(v) for v in values)}]::{sql_type}[]"
+
+
+# ----------------------------------------------------------------------------------------- whole computation
+@dataclass
+class Unit:
+    """Metrics of one tenant to compute whole for some periods."""
+
+    tenant: object
+    periods: list[tuple[str, date, date]]
+    metrics: list[Metric]
+
+
+# Parameters of a tenant's statement: $1 kinds, $2 first days, $3 last days, $4 today.
+PERIODS = (
+    "periods AS MATERIALIZED (SELECT v.*, least(v.period_end, $4::date) AS day"
+    " FROM unnest($1::text[], $2::date[], $3::date[]) AS v(period_kind, period_start, period_end))"
+)
+
+WRITE = """
+scope(tenant_id, period_kind, period_start, metric) AS ({scope}),
+existing AS MATERIALIZED (
+    SELECT e.id, e.tenant_id, e.period_kind::text AS period_kind, e.period_start, e.metric::text AS metric,
+        e.dims_key::text AS dims_key, e.value, e.rows
+    FROM public.rollups_rollupfact e JOIN scope s ON e.tenant_id = s.tenant_id AND e.period_kind = s.period_kind
+        AND e.period_start = s.period_start AND e.metric = s.metric
+),
+-- A full join (always a hash or merge join): what is new or changed, and what is gone.
+diff AS MATERIALIZED (
+    SELECT c.tenant_id, c.period_kind, c.period_start, c.metric, c.dims_key, c.value, c.rows, x.id AS old_id,
+        c.metric IS NULL AS gone, x.id IS NULL OR x.value <> c.value OR x.rows IS DISTINCT FROM c.rows AS changed
+    FROM computed c FULL JOIN existing x ON c.tenant_id = x.tenant_id AND c.period_kind = x.period_kind
+        AND c.period_start = x.period_start AND c.metric = x.metric AND c.dims_key = x.dims_key
+),
+written AS (
+    INSERT INTO public.rollups_rollupfact AS f
+        (tenant_id, period_kind, period_start, metric, dims, dims_key, value, rows, computed_at)
+    SELECT d.tenant_id, d.period_kind, d.period_start, d.metric, d.dims_key::jsonb, d.dims_key, d.value, d.rows, now()
+    FROM diff d WHERE NOT d.gone AND d.changed
+    ON CONFLICT (tenant_id, period_kind, period_start, metric, dims_key)
+    DO UPDATE SET value = EXCLUDED.value, rows = EXCLUDED.rows, computed_at = EXCLUDED.computed_at
+    RETURNING 1
+),
+removed AS (
+    DELETE FROM public.rollups_rollupfact f USING diff d WHERE d.gone AND f.id = d.old_id RETURNING 1
+)
+SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM removed)
+"""
+COMPUTED = "computed(tenant_id, period_kind, period_start, metric, dims_key, rows, value) AS MATERIALIZED ({})"
+NOTHING = "SELECT NULL::bigint, NULL::text, NULL::date, NULL::text, NULL::text, NULL::bigint, NULL::numeric WHERE FALSE"
+
+
+def _query_branch(metric: Metric, q: Q) -> str:
+    dims = [(d, f"q.{qn(d)}") for d in metric.dimensions]
+    return (
+        f"SELECT q.tenant_id::bigint, q.period_kind::text, q.period_start::date, {lit(metric.name)}::text, "
+        f"{key_sql(dims)}, NULL::bigint, q.value::numeric FROM ({metric.query(q)}) q"
+    )
+
+
+_statements: dict[tuple, str] = {}
+
+
+def _tenant_statement(tenant, metrics: list[Metric]) -> str:
+    """One statement computing these SQL metrics of a tenant for the periods it is given, writing what differs
+    (the text is kept: it depends only on the tenant and the metrics, which change only with a deployment)."""
+    key = (tenant.pk, tenant.schema_name, tuple(m.name for m in metrics))
+    if key not in _statements:
+        if len(_statements) > 10_000:
+            _statements.clear()
+        _statements[key] = _build_tenant_statement(tenant, metrics)
+    return _statements[key]
+
+
+def _build_tenant_statement(tenant, metrics: list[Metric]) -> str:
+    schema = qn(tenant.schema_name)
+    current = "p.period_start <= $4::date AND p.period_end >= $4::date"
+    branches = []
+    for metric in metrics:
+        if metric.cells:
+            on = current if _is_snapshot(metric) else "TRUE"
+            source = f"{schema}.{qn(metric.cells.table)}"
+            branches.append(
+                _cells_sql(metric, source=source, periods="periods", on=on, tenant=str(tenant.pk), delta=False)
+            )
+        else:
+            q = Q("periods", "$4::date", lit(settings.TIME_ZONE), s=schema, tenant_id=tenant.pk,
+                  tenant_ids=f"ARRAY[{tenant.pk}]::bigint[]")  # fmt: skip
+            branches.append(_query_branch(metric, q))
+    computed = "\nUNION ALL\n".join(f"({b})" for b in branches) or NOTHING
+    names = ", ".join(f"({lit(m.name)}::text, {'true' if _is_snapshot(m) else 'false'})" for m in metrics)
+    scope = (
+        f"SELECT {tenant.pk}::bigint, p.period_kind, p.period_start, m.metric FROM periods p"
+        f" CROSS JOIN (VALUES {names}) AS m(metric, snapshot) WHERE NOT m.snapshot OR ({current})"
+    )
+    return f"WITH {PERIODS},\n{COMPUTED.format(computed)},\n{WRITE.format(scope=scope)}"
+
+
+def _python_statement(units: list[Unit]) -> str | None:
+    """The facts of ``compute``-only metrics (plugins without a set-based form), computed in each tenant's schema."""
+    from rollups.services import dims_key
+
+    facts, scope = [], []
+    for unit in units:
+        metrics = [m for m in unit.metrics if not (m.cells or m.query)]
+        if not metrics:
+            continue
+        with tenant_context(unit.tenant):
+            for metric in metrics:
+                for kind, lo, hi in unit.periods:
+                    scope.append(f"({unit.tenant.pk}::bigint, {lit(kind)}::text, {lit(lo)}, {lit(metric.name)}::text)")
+                    for dims, value in metric.compute(unit.tenant, (lo, hi)):
+                        facts.append(
+                            {
+                                "tenant_id": unit.tenant.pk,
+                                "period_kind": kind,
+                                "period_start": lo.isoformat(),
+                                "metric": metric.name,
+                                "dims_key": dims_key(dims),
+                                "value": str(value or 0),
+                            }
+                        )
+    if not scope:
+        return None
+    computed = (
+        "SELECT x.tenant_id, x.period_kind, x.period_start, x.metric, x.dims_key, NULL::bigint, x.value "
+        f"FROM jsonb_to_recordset({lit(json.dumps(facts, ensure_ascii=False))}::jsonb) AS x(tenant_id bigint, "
+        "period_kind text, period_start date, metric text, dims_key text, value numeric)"
+    )
+    return f"WITH {COMPUTED.format(computed)},\n{WRITE.format(scope='VALUES ' + ', '.join(scope))};"
+
+
+def _write_absolute(units: list[Unit], today: date) -> None:
+    """Compute the units whole and write what differs: one prepared statement per tenant, all sent at once."""
+    script = []
+    for unit in units:
+        metrics = [m for m in unit.metrics if m.cells or m.query]
+        if metrics and unit.periods:
+            kinds, firsts, lasts = zip(*unit.periods, strict=True)
+            args = [_array(kinds, "text"), _array(firsts, "date"), _array(lasts, "date"), lit(today)]
+            script.append(prepared.call(_tenant_statement(unit.tenant, metrics), args))
+    python = _python_statement(units)
+    if python:
+        script.append(python)
+    if script:
+        _execute("\n".join(script))
+
+
+# -------------------------------------------------------------------------------------------------- changes
+APPLY_CHANGES = """
+WITH taken AS MATERIALIZED (
+    DELETE FROM public.rollups_change c WHERE c.schema_name = ANY ($1::text[])
+    RETURNING c.schema_name, c.source, c.old, c.new
+),
+logged AS MATERIALIZED (
+    SELECT t.id AS tenant_id, x.source, x.sign, x.j
+    FROM (SELECT schema_name, source, -1 AS sign, old AS j FROM taken WHERE old IS NOT NULL
+          UNION ALL SELECT schema_name, source, 1, new FROM taken WHERE new IS NOT NULL) x
+    JOIN public.tenants_tenant t ON t.schema_name = x.schema_name
+),
+delta(tenant_id, period_kind, period_start, metric, dims_key, rows, value) AS ({delta}),
+written AS (
+    INSERT INTO public.rollups_rollupfact AS f
+        (tenant_id, period_kind, period_start, metric, dims, dims_key, value, rows, computed_at)
+    SELECT d.tenant_id, d.period_kind, d.period_start, d.metric, d.dims_key::jsonb, d.dims_key, d.value, d.rows, now()
+    FROM delta d
+    ON CONFLICT (tenant_id, period_kind, period_start, metric, dims_key)
+    DO UPDATE SET value = f.value + EXCLUDED.value, rows = f.rows + EXCLUDED.rows, computed_at = EXCLUDED.computed_at
+    RETURNING f.id, f.rows
+),
+-- A run per tenant that changed, when asked ($3: the changes alone, not inside a whole computation).
+recorded AS (
+    INSERT INTO public.rollups_rolluprun
+        (tenant_id, period_kind, period_start, trigger, status, started_at, finished_at, facts, error)
+    SELECT DISTINCT l.tenant_id, 'month', date_trunc('month', $2::date)::date, 'changes', 'ok', now(), now(), 0, ''
+    FROM logged l WHERE $3::boolean
+)
+SELECT (SELECT coalesce(array_agg(id), '{{}}') FROM written WHERE rows <= 0),
+    (SELECT coalesce(json_agg(DISTINCT jsonb_build_array(schema_name, source)), '[]') FROM taken)
+"""
+
+
+def _delta_branch(metric: Metric) -> str:
+    cells = metric.cells
+    types = _column_types(cells.table)
+    cols = ", ".join(f"(d.j->>{lit(c)})::{types[c]} AS {qn(c)}" for c in sorted(cells.columns()))
+    source = f"(SELECT d.tenant_id, d.sign, {cols} FROM logged d WHERE d.source = {lit(cells.table)})"
+    on = "p.tenant_id = r.tenant_id"
+    if _is_snapshot(metric):
+        on += " AND p.period_start <= $2::date AND p.period_end >= $2::date"
+    return _cells_sql(
+        metric, source=source, periods="public.rollups_computedperiod", on=on, tenant="r.tenant_id", delta=True
+    )
+
+
+@functools.cache
+def _changes_statement() -> str:
+    # The cells of every installed plugin: a change to a table of a plugin inactive there finds no computed facts.
+    cells = [m for m in installed_metrics() if m.cells]
+    return APPLY_CHANGES.format(delta="\nUNION ALL\n".join(f"({_delta_branch(m)})" for m in cells) or NOTHING)
+
+
+def _consume(tenants: list, today: date, *, record: bool = False) -> dict[int, set[str]]:
+    """Turn the logged changes of these (locked) tenants into differences of their facts; returns the tables that
+    changed, per tenant. With ``record``, a run is recorded for each tenant that changed."""
+    schemas = _array([t.schema_name for t in tenants], "text")
+    call = prepared.call(_changes_statement(), [schemas, lit(today), "true" if record else "false"])
+    emptied, changed = _execute(call)[0]
+    if emptied:
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM public.rollups_rollupfact WHERE id = ANY (%s) AND rows <= 0", [list(emptied)])
+    if isinstance(changed, str):
+        changed = json.loads(changed)
+    by_schema = {t.schema_name: t.pk for t in tenants}
+    out: dict[int, set[str]] = {}
+    for schema, source in changed:
+        out.setdefault(by_schema[schema], set()).add(source)
+    return out
+
+
+SESSION_SETTINGS = (
+    "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('jit', 'off', true),"
+    " set_config('synchronous_commit', 'off', true)"
+)
+
+
+def _lock(schemas: list[str]) -> set[str]:
+    """Take the change lock of these tenants where nobody holds it (a writer in flight, another run)."""
+    if not schemas:
+        return set()
+    with connection.cursor() as cur:
+        # For this transaction: plans of the prepared statements made once and kept (see _Prepared); no JIT (the
+        # statements are many small scans: compiling them would take longer than running them); and no wait for the
+        # commit to reach the disk — a crash may lose the last runs whole, never half of one (facts and consumed
+        # change log go together), and they are run again.
+        cur.execute(
+            f"SELECT s FROM ({SESSION_SETTINGS}) AS settings, unnest(%s::text[]) AS s"
+            " WHERE pg_try_advisory_xact_lock(%s, hashtext(s))",
+            [sorted(set(schemas)), CHANGE_LOCK],
+        )
+        return {row[0] for row in cur.fetchall()}
+
+
+def _recompute_after_changes(
+    tenants: dict[int, object], changed: dict[int, set[str]], today: date, skip: set[tuple[int, str, date]]
+) -> list[Unit]:
+    """Units for the metrics that cannot follow changes cell by cell (``query`` and ``compute``-only metrics) whose
+    sources changed, for the tenant's current computed periods (a past period keeps its figures)."""
+    wanted = {}
+    for tenant_id, sources in changed.items():
+        metrics = [
+            m for m in metrics_for(tenants[tenant_id]) if not m.cells and (m.sources is None or m.sources & sources)
+        ]
+        if metrics:
+            wanted[tenant_id] = metrics
+    if not wanted:
+        return []
+    current: dict[int, list] = {}
+    for tenant_id, *period in ComputedPeriod.objects.filter(
+        tenant_id__in=list(wanted), period_start__lte=today, period_end__gte=today
+    ).values_list("tenant_id", "period_kind", "period_start", "period_end"):
+        current.setdefault(tenant_id, []).append(tuple(period))
+    units = []
+    for tenant_id, metrics in wanted.items():
+        periods = [p for p in current.get(tenant_id, []) if (tenant_id, p[0], p[1]) not in skip]
+        if periods:
+            units.append(Unit(tenants[tenant_id], periods, metrics))
+    return units
+
+
+def apply_changes(schemas: list[str], *, today: date | None = None) -> dict:
+    """Bring the facts of these tenants up to date with their logged changes (the minute-by-minute path)."""
+    from tenants.models import Tenant
+
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        # The tenants asked for whose change lock is free, locked (a materialized CTE: no other tenant is locked).
+        tenants = {
+            t.pk: t
+            for t in Tenant.objects.raw(
+                "WITH wanted AS MATERIALIZED (SELECT * FROM public.tenants_tenant WHERE schema_name = ANY (%s))"
+                f" SELECT wanted.* FROM wanted, ({SESSION_SETTINGS}) AS settings"
+                " WHERE pg_try_advisory_xact_lock(%s, hashtext(wanted.schema_name))",
+                [list(schemas), CHANGE_LOCK],
+            )
+        }
+        if not tenants:
+            return {"tenants": 0, "skipped": len(set(schemas))}
+        prefetch_active_plugins(tenants.values())
+        changed = _consume(list(tenants.values()), today, record=True)
+        _write_absolute(_recompute_after_changes(tenants, changed, today, set()), today)
+    return {"tenants": len(changed), "skipped": len(set(schemas)) - len(tenants)}
+
+
+# --------------------------------------------------------------------------------------------- recompute
+def recompute(items: list[tuple[str, str, date]], *, trigger: str = "manual", today: date | None = None) -> dict:
+    """Compute these (schema, kind, start) tenant-periods whole, every metric, in one transaction.
+
+    Returns ``{"done": n, "skipped": n, "runs": [RollupRun ids]}``; raises if the batch fails (its runs are
+    recorded as failed). A tenant whose change lock is held is skipped and stays dirty for the next dispatch."""
+    from tenants.models import Tenant
+
+    today = today or timezone.localdate()
+    wanted: dict[str, dict[tuple[str, date], date]] = {}
+    for schema, kind, start in items:
+        lo, hi = period_bounds(kind, start if isinstance(start, date) else date.fromisoformat(start))
+        wanted.setdefault(schema, {})[(kind, lo)] = hi
+    tenants = {t.schema_name: t for t in Tenant.objects.filter(schema_name__in=list(wanted))}
+    prefetch_active_plugins(tenants.values())
+    started = timezone.now()
+    runs = RollupRun.objects.bulk_create(
+        [
+            RollupRun(tenant=tenants[s], period_kind=k, period_start=lo, trigger=trigger, started_at=started)
+            for s, periods in wanted.items()
+            if s in tenants
+            for k, lo in periods
+        ]
+    )
+    run_of = {(r.tenant_id, r.period_kind, r.period_start): r.pk for r in runs}
+    try:
+        with transaction.atomic():
+            locked = _lock(list(tenants))
+            mine = {tenants[s].pk: tenants[s] for s in locked}
+            units = [
+                Unit(tenants[s], [(k, lo, hi) for (k, lo), hi in sorted(wanted[s].items())], metrics_for(tenants[s]))
+                for s in sorted(locked)
+            ]
+            doing = {(u.tenant.pk, k, lo) for u in units for k, lo, _hi in u.periods}
+            changed = _consume(list(mine.values()), today) if mine else {}
+            units += _recompute_after_changes(mine, changed, today, doing)
+            _write_absolute(units, today)
+            finished = timezone.now()
+            if doing:
+                _finish({run_of[key]: key for key in doing}, started, finished)
+    except Exception as exc:
+        RollupRun.objects.filter(pk__in=list(run_of.values())).update(
+            status=RollupRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+        )
+        raise
+    skipped = [key for key in run_of if key not in doing]
+    if skipped:
+        # Not computed: the run is dropped, the period stays dirty and is dispatched again.
+        RollupRun.objects.filter(pk__in=[run_of[k] for k in skipped]).delete()
+        DirtyPeriod.objects.filter(tenant_id__in={k[0] for k in skipped}, dispatched_at__isnull=False).update(
+            dispatched_at=None
+        )
+    return {"done": len(doing), "skipped": len(skipped), "runs": [run_of[k] for k in sorted(doing)]}
+
+
+FINISH = """
+WITH done(run_id, tenant_id, period_kind, period_start, period_end) AS (VALUES {values}),
+runs AS (
+    UPDATE public.rollups_rolluprun r SET status = 'ok', finished_at = %(finished)s, facts = (
+        SELECT count(*) FROM public.rollups_rollupfact f WHERE f.tenant_id = d.tenant_id
+            AND f.period_kind = d.period_kind AND f.period_start = d.period_start)
+    FROM done d WHERE r.id = d.run_id
+),
+computed AS (
+    INSERT INTO public.rollups_computedperiod (tenant_id, period_kind, period_start, period_end, computed_at)
+    SELECT tenant_id, period_kind, period_start, period_end, %(finished)s FROM done
+    ON CONFLICT (tenant_id, period_kind, period_start) DO UPDATE SET computed_at = EXCLUDED.computed_at
+)
+-- The dirty marks these runs answer, unless renewed while they ran.
+DELETE FROM public.rollups_dirtyperiod x USING done d WHERE x.tenant_id = d.tenant_id
+    AND x.period_kind = d.period_kind AND x.period_start = d.period_start AND x.marked_at <= %(started)s
+"""
+
+
+def _finish(runs: dict[int, tuple[int, str, date]], started: datetime, finished: datetime) -> None:
+    """Record the runs as done (with the number of facts of each tenant-period), the periods as computed, and
+    clear the dirty marks they answer: one statement."""
+    values = ", ".join(
+        f"({run}, {tenant}, {lit(kind)}, {lit(start)}, {lit(period_bounds(kind, start)[1])})"
+        for run, (tenant, kind, start) in runs.items()
+    )
+    with connection.cursor() as cur:
+        cur.execute(FINISH.format(values=values), {"started": started, "finished": finished})

@@ -1,0 +1,187 @@
+"""The rollup engine in this process, on two tenants: the set-based SQL gives exactly what each metric's reference
+computation (its Python ``compute``) gives from the tenant's own rows; logged changes — made through the services,
+bulk updates and deletes alike — carry the figures along cell by cell to exactly what a whole computation gives,
+only for the tenant that changed; and every column the cells use is logged."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context, tenant_context
+
+from core.plugins import installed_metrics, metrics_for
+from dossiers import services as dossiers
+from dossiers.models import Assistance, Dossier
+from rollups import engine, services
+from rollups.models import Change, ComputedPeriod, RollupFact
+from stations import services as stations
+from stations.models import ReceptionRecord, Station, Unit
+from tenants.models import Tenant
+from tests.factories import file, filed, household, resident_id
+
+TODAY = timezone.localdate()
+MONTH = TODAY.replace(day=1)
+EARLIER = (MONTH - timedelta(days=1)).replace(day=1)  # the previous month
+LAST_YEAR = date(TODAY.year - 1, 1, 1)
+PERIODS = [("month", MONTH), ("year", date(TODAY.year, 1, 1)), ("month", EARLIER), ("year", LAST_YEAR)]
+SNAPSHOTS = {m.name for m in installed_metrics() if m.cells and not (m.cells.date or m.cells.as_of)}
+
+
+def reference(tenant, kind, start) -> dict:
+    """(metric, dims key) → value, computed by each metric's Python reference from the tenant's rows."""
+    fresh = Tenant.objects.get(pk=tenant.pk)
+    lo, hi = services.period_bounds(kind, start)
+    current = lo <= TODAY <= hi
+    out = {}
+    with tenant_context(fresh):
+        for metric in metrics_for(fresh):
+            if metric.name in SNAPSHOTS and not current:
+                continue  # a snapshot of today says nothing of a past period
+            for dims, value in metric.compute(fresh, (lo, hi)):
+                out[(metric.name, services.dims_key(dims))] = Decimal(value or 0)
+    connection.set_schema_to_public()
+    return out
+
+
+def stored(tenant, kind, start) -> dict:
+    rows = RollupFact.objects.filter(tenant_id=tenant.pk, period_kind=kind, period_start=start)
+    return {(f.metric, f.dims_key): f.value for f in rows}
+
+
+CELLS = {m.name for m in installed_metrics() if m.cells}
+
+
+def assert_exact(*tenants, after_changes=False):
+    """Facts equal the reference. After changes, a past period follows them only in its cells metrics: the others
+    (coverage, overdue records, …) are recomputed for the current periods and keep a past period's figures until
+    its next whole computation (nightly for the previous month)."""
+    for tenant in tenants:
+        for kind, start in PERIODS:
+            lo, hi = services.period_bounds(kind, start)
+            want, got = reference(tenant, kind, start), stored(tenant, kind, start)
+            if after_changes and not lo <= TODAY <= hi:
+                want = {k: v for k, v in want.items() if k[0] in CELLS}
+                got = {k: v for k, v in got.items() if k[0] in CELLS}
+            assert got == want, (tenant.schema_name, kind, start)
+
+
+def items(*tenants):
+    return [(t.schema_name, kind, start) for t in tenants for kind, start in PERIODS]
+
+
+def lived_in(tenant, admin, households: int, seq: int):
+    """Units, stations (one closed), receptions in every stage, a fund, dossiers and assistance over two years."""
+    with schema_context(tenant.schema_name):
+        town = Unit.objects.create(kind="township", name="街道")
+        firm = Unit.objects.create(
+            kind="enterprise", name="企业", employee_count=500, has_union=True, union_is_sound=True,
+            above_designated_size=True,
+        )  # fmt: skip
+        Unit.objects.create(kind="enterprise", name="企业二", employee_count=300, has_union=True,
+                            above_designated_size=True)  # fmt: skip
+        desk = stations.save_station(admin, tenant, {"unit": town, "kind": "own", "established_on": date(2020, 1, 1)})
+        stations.save_station(admin, tenant, {"unit": firm, "kind": "own", "established_on": date(2021, 3, 1)})
+        account = stations.open_account(admin, tenant, name="帮扶资金")
+        stations.book_income(admin, tenant, account.pk, amount="5000.00", source="upper_union")
+        stations.book_expenditure(admin, tenant, account.pk, amount="10.50", purpose="慰问", approver="主席")
+        for i, category in enumerate(["medical", "living", "rights"]):
+            when = timezone.now() - timedelta(days=40 * i)
+            record = stations.register_visit(
+                admin, tenant, station=desk, visitor_name=f"访客{i}", category=category, request="求助", visited_at=when
+            )
+            if i:
+                stations.archive_visit(admin, tenant, record.pk, archive_ref=f"A-{i}")
+    made = []
+    for i in range(households):
+        members = household(resident_id(seq=seq + 2 * i), **{"1": {"id_number": resident_id(seq=seq + 1 + 2 * i)}})
+        made.append((filed if i % 3 else file)(tenant, admin, members=members))
+    with schema_context(tenant.schema_name):
+        for i, dossier in enumerate(d for d in made if d.status == "filed"):
+            for given_on, amount in ((TODAY, "300.00"), (EARLIER + timedelta(days=3), "125.50"),
+                                     (date(TODAY.year - 1, 6, 1), "80.00")):  # fmt: skip
+                dossiers.record_assistance(
+                    admin, tenant, dossier.pk, kind=["living", "medical"][i % 2], amount=amount, given_on=given_on
+                )
+    return made
+
+
+def test_the_set_based_rollup_equals_the_reference_computation(standards, tenant_a, tenant_b, persona):
+    lived_in(tenant_a, persona("alice"), 5, 100)
+    lived_in(tenant_b, persona("bob"), 3, 300)
+    result = engine.recompute(items(tenant_a, tenant_b))
+    assert (result["done"], result["skipped"]) == (8, 0)
+    assert_exact(tenant_a, tenant_b)
+    assert set(ComputedPeriod.objects.values_list("tenant_id", flat=True)) == {tenant_a.pk, tenant_b.pk}
+    # Each tenant's facts come from its own rows only.
+    households_a = sum(v for (m, _k), v in stored(tenant_a, "month", MONTH).items() if m == "dossiers.count")
+    households_b = sum(v for (m, _k), v in stored(tenant_b, "month", MONTH).items() if m == "dossiers.count")
+    assert (households_a, households_b) == (5, 3)
+    # A second run finds nothing to write: same rows, same ids, same times.
+    before = list(RollupFact.objects.order_by("pk").values_list("pk", "value", "computed_at"))
+    engine.recompute(items(tenant_a, tenant_b))
+    assert list(RollupFact.objects.order_by("pk").values_list("pk", "value", "computed_at")) == before
+
+
+def test_logged_changes_carry_the_figures_cell_by_cell_only_for_their_tenant(standards, tenant_a, tenant_b, persona):
+    alice = persona("alice")
+    made = lived_in(tenant_a, alice, 6, 100)
+    lived_in(tenant_b, persona("bob"), 3, 300)
+    engine.recompute(items(tenant_a, tenant_b))
+    Change.objects.all().delete()  # what the whole computation already holds
+    facts_b = list(RollupFact.objects.filter(tenant_id=tenant_b.pk).order_by("pk").values_list("pk", "value"))
+
+    with schema_context(tenant_a.schema_name):
+        # Through the services, and behind their back (bulk updates and deletes never send a signal).
+        members = household(resident_id(seq=700), **{"1": {"id_number": resident_id(seq=701)}})
+        new = filed(tenant_a, alice, members=members)
+        dossiers.record_assistance(alice, tenant_a, new.pk, kind="schooling", amount="999.99", given_on=TODAY)
+        Dossier.objects.filter(pk=made[1].pk).update(status="lifted")
+        Dossier.objects.filter(pk=made[3].pk).update(tier="deep")
+        Assistance.objects.filter(dossier_id=made[2].pk, given_on__lt=MONTH).update(amount=Decimal("1.25"))
+        Assistance.objects.filter(dossier_id=made[4].pk).delete()
+        Dossier.objects.filter(pk=made[0].pk).delete()  # a draft
+        for record in ReceptionRecord.objects.filter(stage="registered"):
+            stations.archive_visit(alice, tenant_a, record.pk, archive_ref="B-1")
+        Station.objects.filter(unit__name="企业").update(closed_on=TODAY - timedelta(days=1))
+        Unit.objects.filter(name="企业二").update(has_union=False)
+    assert Change.objects.filter(schema_name=tenant_a.schema_name).exists()
+    assert not Change.objects.filter(schema_name=tenant_b.schema_name).exists()
+
+    result = engine.apply_changes([tenant_a.schema_name, tenant_b.schema_name])
+    assert result == {"tenants": 1, "skipped": 0}
+    assert not Change.objects.exists()  # consumed
+    assert_exact(tenant_a, tenant_b, after_changes=True)
+    assert list(RollupFact.objects.filter(tenant_id=tenant_b.pk).order_by("pk").values_list("pk", "value")) == facts_b
+    # Applying again changes nothing.
+    before = list(RollupFact.objects.order_by("pk").values_list("pk", "value", "rows"))
+    engine.apply_changes([tenant_a.schema_name, tenant_b.schema_name])
+    assert list(RollupFact.objects.order_by("pk").values_list("pk", "value", "rows")) == before
+
+
+def test_a_change_to_a_period_never_computed_waits_for_its_whole_computation(standards, tenant_a, tenant_b, persona):
+    lived_in(tenant_a, persona("alice"), 2, 100)
+    engine.recompute([(tenant_a.schema_name, "month", MONTH)])
+    with schema_context(tenant_a.schema_name):
+        Assistance.objects.update(amount=Decimal("7.00"))
+    engine.apply_changes([tenant_a.schema_name])
+    assert not RollupFact.objects.filter(tenant_id=tenant_a.pk, period_kind="year").exists()
+    assert stored(tenant_a, "month", MONTH) == reference(tenant_a, "month", MONTH)
+    assert not RollupFact.objects.filter(tenant_id=tenant_b.pk).exists()
+
+
+def test_every_column_a_cells_metric_uses_is_logged(tenant_a, tenant_b):
+    """The triggers of both tenant schemas (cloned from the template) log the columns of every installed metric."""
+    for tenant in (tenant_a, tenant_b):
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT c.relname, t.tgargs FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n"
+                " ON n.oid = c.relnamespace WHERE n.nspname = %s AND t.tgname = 'bangfu_log_change'",
+                [tenant.schema_name],
+            )
+            logged = {table: set(bytes(args).decode().rstrip("\x00").split("\x00")) for table, args in cur.fetchall()}
+        for metric in installed_metrics():
+            if metric.cells:
+                assert metric.cells.columns() <= logged.get(metric.cells.table, set()), metric.name
+            for source in metric.sources or ():
+                assert source in logged, (metric.name, source)
