@@ -28,6 +28,7 @@ from assessment.models import DemonstrationNomination, Indicator, Inspection
 from core.access import require
 from core.roles import Perm
 from rollups.models import Period, RollupFact
+from rollups.services import period_filter
 from tenants.models import Tenant
 
 HUNDRED = Decimal("100")
@@ -170,7 +171,7 @@ def tenant_scores(actor, municipal, year: int) -> list[dict]:
     defined = list(Indicator.objects.filter(year=year).order_by("name"))
     metrics = {i.metric for i in defined} | {i.denominator_metric for i in defined if i.denominator_metric}
     facts = list(
-        RollupFact.objects.filter(period_kind=Period.YEAR, period_start=date(year, 1, 1), metric__in=metrics).values(
+        RollupFact.objects.filter(period_filter(Period.YEAR, date(year, 1, 1), metrics)).values(
             "tenant_id", "metric", "dims", "value"
         )
     )

@@ -11,6 +11,7 @@ cells use are logged by the migrations ``stations.0004`` and ``dossiers.0004``.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, time
 from decimal import Decimal
 
@@ -168,8 +169,9 @@ def _overdue_sql(q) -> str:
         GROUP BY 1, 2, 3"""
 
 
-def core_metrics() -> list[Metric]:
-    return [
+@functools.cache
+def _core_metrics() -> tuple[Metric, ...]:
+    return (
         Metric(
             "core.members",
             _("members by role"),
@@ -275,4 +277,9 @@ def core_metrics() -> list[Metric]:
                 "stations_receptionrecord", dims={"station": "station_id", "stage": "stage"}, date="visited_at"
             ),
         ),
-    ]
+    )
+
+
+def core_metrics() -> list[Metric]:
+    """The core's metrics (made once: they are immutable)."""
+    return list(_core_metrics())

@@ -181,20 +181,34 @@ def _cells_sql(metric: Metric, *, source: str, periods: str, on: str, tenant: st
         tail = ""
         value = f"g.{sums[cells.value]}" if cells.value else "g.n::numeric"
     in_period = _in_period(cells, "p.period_start", "p.period_end")
+    if not delta and _is_snapshot(metric):
+        # A snapshot is the same in every period it is kept for: grouped once, then given its periods.
+        agg = [f"{tenant} AS tenant_id", *inner.split(", ")[3:]]
+        group_once = ", ".join(["1", *[f"r.{qn(col)}" for _n, _a, col in dim_cols]])
+        rows = (
+            f"SELECT gg.*, p.period_kind, p.period_start FROM (SELECT {', '.join(agg)} FROM {source} r "
+            f"WHERE {_where(cells)} GROUP BY {group_once}) gg JOIN {periods} p ON {on}"
+        )
+    else:
+        rows = (
+            f"SELECT {inner} FROM {source} r JOIN {periods} p ON {on} AND {in_period} "
+            f"WHERE {_where(cells)} GROUP BY {group}{having}"
+        )
     return (
         f"SELECT g.tenant_id::bigint AS tenant_id, g.period_kind::text AS period_kind, g.period_start, "
         f"{lit(metric.name)}::text AS metric, {key_sql(dims)} AS dims_key, g.n AS rows, ({value})::numeric AS value "
-        f"FROM (SELECT {inner} FROM {source} r JOIN {periods} p ON {on} AND {in_period} "
-        f"WHERE {_where(cells)} GROUP BY {group}{having}) g{tail}"
+        f"FROM ({rows}) g{tail}"
     )
 
 
-def _is_current(lo: date, hi: date, today: date) -> bool:
-    return lo <= today <= hi
-
-
 def _is_snapshot(metric: Metric) -> bool:
+    """A cells metric without a date: the state of today, kept for the current month only (a year's figure is
+    that of its latest month with figures, see ``rollups.services.period_filter``)."""
     return bool(metric.cells) and not (metric.cells.date or metric.cells.as_of)
+
+
+def _current_month(today: str) -> str:
+    return f"p.period_kind = 'month' AND p.period_start <= {today} AND p.period_end >= {today}"
 
 
 # ------------------------------------------------------------------------------------ prepared statements
@@ -322,7 +336,7 @@ def _tenant_statement(tenant, metrics: list[Metric]) -> str:
 
 def _build_tenant_statement(tenant, metrics: list[Metric]) -> str:
     schema = qn(tenant.schema_name)
-    current = "p.period_start <= $4::date AND p.period_end >= $4::date"
+    current = _current_month("$4::date")
     branches = []
     for metric in metrics:
         if metric.cells:
@@ -435,7 +449,7 @@ def _delta_branch(metric: Metric) -> str:
     source = f"(SELECT d.tenant_id, d.sign, {cols} FROM logged d WHERE d.source = {lit(cells.table)})"
     on = "p.tenant_id = r.tenant_id"
     if _is_snapshot(metric):
-        on += " AND p.period_start <= $2::date AND p.period_end >= $2::date"
+        on += " AND " + _current_month("$2::date")
     return _cells_sql(
         metric, source=source, periods="public.rollups_computedperiod", on=on, tenant="r.tenant_id", delta=True
     )
@@ -494,6 +508,16 @@ def _recompute_after_changes(
 ) -> list[Unit]:
     """Units for the metrics that cannot follow changes cell by cell (``query`` and ``compute``-only metrics) whose
     sources changed, for the tenant's current computed periods (a past period keeps its figures)."""
+    # Most changes touch only tables that cells metrics follow by themselves: nothing to recompute then.
+    followed_by_queries = set()
+    for metric in installed_metrics():
+        if not metric.cells:
+            if metric.sources is None:
+                followed_by_queries = None
+                break
+            followed_by_queries |= metric.sources
+    if followed_by_queries is not None:
+        changed = {t: sources for t, sources in changed.items() if sources & followed_by_queries}
     wanted = {}
     for tenant_id, sources in changed.items():
         metrics = [

@@ -19,6 +19,7 @@ Data flow
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date, timedelta
 from decimal import Decimal
@@ -33,6 +34,8 @@ from rollups.engine import period_bounds
 from rollups.models import Change, DirtyPeriod, Period, RollupFact, RollupRun
 
 BATCH_SIZE = 50
+# Applying logged changes costs in proportion to the changes, not to the tenants: bigger batches, fewer tasks.
+CHANGE_BATCH_SIZE = 500
 # Figures about people: a cell below this count could point at a person and is shown as suppressed.
 SUPPRESS_BELOW = 3
 PERSONAL_METRICS = frozenset(
@@ -118,8 +121,8 @@ def take_dirty_batches(limit: int = 10_000) -> list[list[tuple[str, str, str]]]:
 
 
 def changed_tenant_batches() -> list[list[str]]:
-    """The schemas of active tenants with logged changes, in batches of BATCH_SIZE; changes of schemas that are no
-    (active) tenant's are dropped."""
+    """The schemas of active tenants with logged changes, in batches of CHANGE_BATCH_SIZE; changes of schemas
+    that are no (active) tenant's are dropped."""
     with connection.cursor() as cur:
         cur.execute(
             "SELECT c.schema_name, coalesce(bool_or(t.is_active), false) FROM (SELECT DISTINCT schema_name"
@@ -131,20 +134,18 @@ def changed_tenant_batches() -> list[list[str]]:
     if orphans:
         Change.objects.filter(schema_name__in=orphans).delete()
     live = [schema for schema, active in rows if active]
-    return [live[i : i + BATCH_SIZE] for i in range(0, len(live), BATCH_SIZE)]
+    return [live[i : i + CHANGE_BATCH_SIZE] for i in range(0, len(live), CHANGE_BATCH_SIZE)]
 
 
-def mark_all_for_nightly(today: date | None = None) -> int:
-    """The nightly full run and reconciliation: every active tenant's month, previous month and year."""
-    today = today or timezone.localdate()
-    previous = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    periods = [*current_periods(today), (Period.MONTH, previous)]
+def mark_all(periods) -> int:
+    """Mark these (kind, start) periods of every active tenant dirty (one statement); returns the tenants."""
+    rows = ", ".join(["(%s, %s::date)"] * len(periods))
     with connection.cursor() as cur:
         cur.execute(
-            """
+            f"""
             INSERT INTO rollups_dirtyperiod (tenant_id, period_kind, period_start, marked_at, dispatched_at)
             SELECT t.id, p.kind, p.start, now(), NULL
-            FROM tenants_tenant t CROSS JOIN (VALUES (%s, %s::date), (%s, %s::date), (%s, %s::date)) AS p(kind, start)
+            FROM tenants_tenant t CROSS JOIN (VALUES {rows}) AS p(kind, start)
             WHERE t.is_active AND t.schema_name <> 'public'
             ON CONFLICT (tenant_id, period_kind, period_start)
             DO UPDATE SET marked_at = EXCLUDED.marked_at, dispatched_at = NULL
@@ -153,6 +154,13 @@ def mark_all_for_nightly(today: date | None = None) -> int:
         )
         cur.execute("SELECT count(*) FROM tenants_tenant WHERE is_active AND schema_name <> 'public'")
         return cur.fetchone()[0]
+
+
+def mark_all_for_nightly(today: date | None = None) -> int:
+    """The nightly full run and reconciliation: every active tenant's month, previous month and year."""
+    today = today or timezone.localdate()
+    previous = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return mark_all([*current_periods(today), (Period.MONTH, previous)])
 
 
 def prune_runs(keep: timedelta = timedelta(days=90)) -> int:
@@ -166,9 +174,43 @@ def suppressed(metric: str, value: Decimal) -> bool:
     return metric in PERSONAL_METRICS and 0 < value < SUPPRESS_BELOW
 
 
+@functools.cache
+def snapshot_metrics() -> frozenset[str]:
+    """Metrics of the state of today (cells without a date): kept per month, see ``period_filter``."""
+    from core.plugins import installed_metrics
+
+    return frozenset(m.name for m in installed_metrics() if m.cells and not (m.cells.date or m.cells.as_of))
+
+
+def period_filter(kind: str, start: date, metrics) -> models.Q:
+    """The facts of these metrics for a period. A snapshot metric (dossiers by status: the state of a day) is kept
+    per month; its figure for a year is, per tenant, that of the year's latest month with figures."""
+    lo, hi = period_bounds(kind, start)
+    metrics = set(metrics)
+    snapshots = metrics & snapshot_metrics() if kind == Period.YEAR else set()
+    q = models.Q(metric__in=metrics - snapshots, period_kind=kind, period_start=lo)
+    if snapshots:
+        latest = (
+            RollupFact.objects.filter(
+                tenant_id=models.OuterRef("tenant_id"),
+                metric=models.OuterRef("metric"),
+                period_kind=Period.MONTH,
+                period_start__range=(lo, hi),
+            )
+            .order_by("-period_start")
+            .values("period_start")[:1]
+        )
+        q |= models.Q(metric__in=snapshots, period_kind=Period.MONTH, period_start=models.Subquery(latest))
+    return q
+
+
+def facts_for(metric: str, kind: str, start: date):
+    return RollupFact.objects.filter(period_filter(kind, start, [metric]))
+
+
 def city_figures(metric: str, kind: str, start: date, by_tenant: bool = False) -> list[dict]:
     """The city's figures of one metric for one period: summed over tenants per dimension set, or per tenant."""
-    facts = RollupFact.objects.filter(metric=metric, period_kind=kind, period_start=period_bounds(kind, start)[0])
+    facts = facts_for(metric, kind, start)
     fields = ["dims_key", "tenant__name"] if by_tenant else ["dims_key"]
     rows = facts.values(*fields).annotate(total=Sum("value")).order_by(*fields)
     out = []

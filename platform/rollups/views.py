@@ -183,9 +183,7 @@ def _ordered(metric: str, dim: str, values) -> list:
 
 
 def _facts(metric: str, kind: str, start: date, tenant_id: int | None = None):
-    facts = RollupFact.objects.filter(
-        metric=metric, period_kind=kind, period_start=services.period_bounds(kind, start)[0]
-    )
+    facts = services.facts_for(metric, kind, start)
     return facts if tenant_id is None else facts.filter(tenant_id=tenant_id)
 
 
@@ -751,13 +749,10 @@ def status(request):
 def refresh_all() -> int:
     """Mark every active tenant's current periods dirty and dispatch at once."""
     from rollups.tasks import dispatch
-    from tenants.models import Tenant
 
-    tenants = list(Tenant.objects.filter(is_active=True).exclude(schema_name="public").values_list("pk", flat=True))
-    for tenant_id in tenants:
-        services.mark_dirty(tenant_id)
+    count = services.mark_all(services.current_periods())
     dispatch.delay()
-    return len(tenants)
+    return count
 
 
 @require_POST
