@@ -437,7 +437,7 @@ recorded AS (
     SELECT DISTINCT l.tenant_id, 'month', date_trunc('month', $2::date)::date, 'changes', 'ok', now(), now(), 0, ''
     FROM logged l WHERE $3::boolean
 )
-SELECT (SELECT coalesce(array_agg(id), '{{}}') FROM written WHERE rows <= 0),
+SELECT cardinality($1::text[]),
     (SELECT coalesce(json_agg(DISTINCT jsonb_build_array(schema_name, source)), '[]') FROM taken)
 """
 
@@ -462,22 +462,35 @@ def _changes_statement() -> str:
     return APPLY_CHANGES.format(delta="\nUNION ALL\n".join(f"({_delta_branch(m)})" for m in cells) or NOTHING)
 
 
-def _consume(tenants: list, today: date, *, record: bool = False) -> dict[int, set[str]]:
-    """Turn the logged changes of these (locked) tenants into differences of their facts; returns the tables that
-    changed, per tenant. With ``record``, a run is recorded for each tenant that changed."""
-    schemas = _array([t.schema_name for t in tenants], "text")
-    call = prepared.call(_changes_statement(), [schemas, lit(today), "true" if record else "false"])
-    emptied, changed = _execute(call)[0]
-    if emptied:
-        with connection.cursor() as cur:
-            cur.execute("DELETE FROM public.rollups_rollupfact WHERE id = ANY (%s) AND rows <= 0", [list(emptied)])
+LOCKED = "string_to_array(current_setting('bangfu.rollup_locked'), ',')::text[]"
+
+
+def _lock_sql(schemas) -> str:
+    """Take the change lock of these tenants where nobody holds it (a writer in flight, another run) and note the
+    ones taken in the transaction's ``bangfu.rollup_locked`` setting (``LOCKED`` reads it back)."""
+    return (
+        f"SELECT set_config('bangfu.rollup_locked', coalesce(string_agg(s, ','), ''), true) FROM ({SESSION_SETTINGS})"
+        f" AS settings, unnest({_array(sorted(set(schemas)), 'text')}) AS s"
+        f" WHERE pg_try_advisory_xact_lock({CHANGE_LOCK}, hashtext(s));"
+    )
+
+
+def _consume(schemas_sql: str, today: date, *, record: bool = False, lock: str = "") -> tuple[int, dict[str, set]]:
+    """Turn the logged changes of the (locked) tenants ``schemas_sql`` names into differences of their facts, in
+    one round trip (after ``lock``, when given); returns how many tenants that was and the tables that changed,
+    per schema. With ``record``, a run is recorded for each tenant that changed."""
+    call = prepared.call(_changes_statement(), [schemas_sql, lit(today), "true" if record else "false"])
+    emptied = (
+        "DELETE FROM public.rollups_rollupfact f USING public.tenants_tenant t WHERE f.rows <= 0"
+        f" AND f.tenant_id = t.id AND t.schema_name = ANY ({schemas_sql});"
+    )
+    count, changed = _execute(f"{lock}\n{call}\n{emptied}")[0]
     if isinstance(changed, str):
         changed = json.loads(changed)
-    by_schema = {t.schema_name: t.pk for t in tenants}
-    out: dict[int, set[str]] = {}
+    out: dict[str, set[str]] = {}
     for schema, source in changed:
-        out.setdefault(by_schema[schema], set()).add(source)
-    return out
+        out.setdefault(schema, set()).add(source)
+    return count, out
 
 
 SESSION_SETTINGS = (
@@ -503,21 +516,30 @@ def _lock(schemas: list[str]) -> set[str]:
         return {row[0] for row in cur.fetchall()}
 
 
+@functools.cache
+def _followed_by_queries() -> frozenset[str] | None:
+    """The tables whose changes some non-cells metric must be computed again for (None: any table)."""
+    tables: set[str] = set()
+    for metric in installed_metrics():
+        if not metric.cells:
+            if metric.sources is None:
+                return None
+            tables |= metric.sources
+    return frozenset(tables)
+
+
+def _needs_queries(sources: set[str]) -> bool:
+    """Most changes touch only tables that cells metrics follow by themselves: nothing to recompute then."""
+    followed = _followed_by_queries()
+    return followed is None or bool(sources & followed)
+
+
 def _recompute_after_changes(
     tenants: dict[int, object], changed: dict[int, set[str]], today: date, skip: set[tuple[int, str, date]]
 ) -> list[Unit]:
     """Units for the metrics that cannot follow changes cell by cell (``query`` and ``compute``-only metrics) whose
     sources changed, for the tenant's current computed periods (a past period keeps its figures)."""
-    # Most changes touch only tables that cells metrics follow by themselves: nothing to recompute then.
-    followed_by_queries = set()
-    for metric in installed_metrics():
-        if not metric.cells:
-            if metric.sources is None:
-                followed_by_queries = None
-                break
-            followed_by_queries |= metric.sources
-    if followed_by_queries is not None:
-        changed = {t: sources for t, sources in changed.items() if sources & followed_by_queries}
+    changed = {t: sources for t, sources in changed.items() if _needs_queries(sources)}
     wanted = {}
     for tenant_id, sources in changed.items():
         metrics = [
@@ -541,27 +563,20 @@ def _recompute_after_changes(
 
 
 def apply_changes(schemas: list[str], *, today: date | None = None) -> dict:
-    """Bring the facts of these tenants up to date with their logged changes (the minute-by-minute path)."""
+    """Bring the facts of these tenants up to date with their logged changes (the minute-by-minute path): the
+    locks, the changes and the clean-up in one round trip."""
     from tenants.models import Tenant
 
     today = today or timezone.localdate()
     with transaction.atomic():
-        # The tenants asked for whose change lock is free, locked (a materialized CTE: no other tenant is locked).
-        tenants = {
-            t.pk: t
-            for t in Tenant.objects.raw(
-                "WITH wanted AS MATERIALIZED (SELECT * FROM public.tenants_tenant WHERE schema_name = ANY (%s))"
-                f" SELECT wanted.* FROM wanted, ({SESSION_SETTINGS}) AS settings"
-                " WHERE pg_try_advisory_xact_lock(%s, hashtext(wanted.schema_name))",
-                [list(schemas), CHANGE_LOCK],
-            )
-        }
-        if not tenants:
-            return {"tenants": 0, "skipped": len(set(schemas))}
-        prefetch_active_plugins(tenants.values())
-        changed = _consume(list(tenants.values()), today, record=True)
-        _write_absolute(_recompute_after_changes(tenants, changed, today, set()), today)
-    return {"tenants": len(changed), "skipped": len(set(schemas)) - len(tenants)}
+        locked, changed = _consume(LOCKED, today, record=True, lock=_lock_sql(schemas))
+        recompute_for = [schema for schema, sources in changed.items() if _needs_queries(sources)]
+        if recompute_for:
+            tenants = {t.pk: t for t in Tenant.objects.filter(schema_name__in=recompute_for)}
+            prefetch_active_plugins(tenants.values())
+            by_id = {t.pk: changed[t.schema_name] for t in tenants.values()}
+            _write_absolute(_recompute_after_changes(tenants, by_id, today, set()), today)
+    return {"tenants": len(changed), "skipped": len(set(schemas)) - locked}
 
 
 # --------------------------------------------------------------------------------------------- recompute
@@ -598,7 +613,10 @@ def recompute(items: list[tuple[str, str, date]], *, trigger: str = "manual", to
                 for s in sorted(locked)
             ]
             doing = {(u.tenant.pk, k, lo) for u in units for k, lo, _hi in u.periods}
-            changed = _consume(list(mine.values()), today) if mine else {}
+            changed = {}
+            if mine:
+                _count, by_schema = _consume(_array([t.schema_name for t in mine.values()], "text"), today)
+                changed = {tenants[schema].pk: sources for schema, sources in by_schema.items()}
             units += _recompute_after_changes(mine, changed, today, doing)
             _write_absolute(units, today)
             finished = timezone.now()

@@ -45,7 +45,11 @@ class RollupFact(models.Model):
                 fields=["tenant", "period_kind", "period_start", "metric", "dims_key"], name="rollup_fact_key"
             )
         ]
-        indexes = [models.Index(fields=["metric", "period_kind", "period_start"])]
+        indexes = [
+            models.Index(fields=["metric", "period_kind", "period_start"]),
+            # Cells whose last rows a change took away, deleted right after (normally empty).
+            models.Index(fields=["tenant"], condition=models.Q(rows__lte=0), name="rollup_fact_emptied"),
+        ]
 
     def __str__(self):
         return f"{self.tenant_id} {self.period_kind} {self.period_start} {self.metric} {self.dims_key}"
