@@ -465,13 +465,19 @@ def _changes_statement() -> str:
 LOCKED = "string_to_array(current_setting('bangfu.rollup_locked'), ',')::text[]"
 
 
-def _lock_sql(schemas) -> str:
-    """Take the change lock of these tenants where nobody holds it (a writer in flight, another run) and note the
-    ones taken in the transaction's ``bangfu.rollup_locked`` setting (``LOCKED`` reads it back)."""
+# The active tenants with logged changes, up to a batch (the first in schema order).
+PENDING = """(SELECT DISTINCT c.schema_name FROM public.rollups_change c JOIN public.tenants_tenant t
+    ON t.schema_name = c.schema_name AND t.is_active ORDER BY 1 LIMIT {limit})"""
+
+
+def _lock_sql(schemas: list[str] | None, limit: int) -> str:
+    """Take the change lock of these tenants (or of those with pending changes) where nobody holds it (a writer in
+    flight, another run) and note the ones taken in the transaction's ``bangfu.rollup_locked`` setting (``LOCKED``
+    reads it back)."""
+    wanted = f"unnest({_array(sorted(set(schemas)), 'text')})" if schemas is not None else PENDING.format(limit=limit)
     return (
         f"SELECT set_config('bangfu.rollup_locked', coalesce(string_agg(s, ','), ''), true) FROM ({SESSION_SETTINGS})"
-        f" AS settings, unnest({_array(sorted(set(schemas)), 'text')}) AS s"
-        f" WHERE pg_try_advisory_xact_lock({CHANGE_LOCK}, hashtext(s));"
+        f" AS settings, {wanted} AS w(s) WHERE pg_try_advisory_xact_lock({CHANGE_LOCK}, hashtext(s));"
     )
 
 
@@ -562,21 +568,22 @@ def _recompute_after_changes(
     return units
 
 
-def apply_changes(schemas: list[str], *, today: date | None = None) -> dict:
-    """Bring the facts of these tenants up to date with their logged changes (the minute-by-minute path): the
-    locks, the changes and the clean-up in one round trip."""
+def apply_changes(schemas: list[str] | None = None, *, today: date | None = None, limit: int = 500) -> dict:
+    """Bring the facts of these tenants (by default: of up to ``limit`` tenants with logged changes) up to date
+    with their logged changes — the minute-by-minute path: the locks, the changes and the clean-up in one round
+    trip. Returns how many tenants changed and how many asked for were busy."""
     from tenants.models import Tenant
 
     today = today or timezone.localdate()
     with transaction.atomic():
-        locked, changed = _consume(LOCKED, today, record=True, lock=_lock_sql(schemas))
+        locked, changed = _consume(LOCKED, today, record=True, lock=_lock_sql(schemas, limit))
         recompute_for = [schema for schema, sources in changed.items() if _needs_queries(sources)]
         if recompute_for:
             tenants = {t.pk: t for t in Tenant.objects.filter(schema_name__in=recompute_for)}
             prefetch_active_plugins(tenants.values())
             by_id = {t.pk: changed[t.schema_name] for t in tenants.values()}
             _write_absolute(_recompute_after_changes(tenants, by_id, today, set()), today)
-    return {"tenants": len(changed), "skipped": len(set(schemas)) - locked}
+    return {"tenants": len(changed), "skipped": len(set(schemas)) - locked if schemas is not None else 0}
 
 
 # --------------------------------------------------------------------------------------------- recompute

@@ -120,21 +120,19 @@ def take_dirty_batches(limit: int = 10_000) -> list[list[tuple[str, str, str]]]:
     ]
 
 
-def changed_tenant_batches() -> list[list[str]]:
-    """The schemas of active tenants with logged changes, in batches of CHANGE_BATCH_SIZE; changes of schemas
-    that are no (active) tenant's are dropped."""
+def pending_changes() -> bool:
+    """Whether any tenant has logged changes waiting (the dispatcher then sends ``rollups.apply_changes``)."""
+    return Change.objects.exists()
+
+
+def drop_orphan_changes() -> int:
+    """Changes logged by schemas that are no (active) tenant's (a tenant deactivated or removed) are dropped."""
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT c.schema_name, coalesce(bool_or(t.is_active), false) FROM (SELECT DISTINCT schema_name"
-            " FROM rollups_change) c LEFT JOIN tenants_tenant t ON t.schema_name = c.schema_name"
-            " GROUP BY 1 ORDER BY 1"
+            "DELETE FROM rollups_change c WHERE NOT EXISTS (SELECT 1 FROM tenants_tenant t"
+            " WHERE t.schema_name = c.schema_name AND t.is_active)"
         )
-        rows = cur.fetchall()
-    orphans = [schema for schema, active in rows if not active]
-    if orphans:
-        Change.objects.filter(schema_name__in=orphans).delete()
-    live = [schema for schema, active in rows if active]
-    return [live[i : i + CHANGE_BATCH_SIZE] for i in range(0, len(live), CHANGE_BATCH_SIZE)]
+        return cur.rowcount
 
 
 def mark_all(periods) -> int:

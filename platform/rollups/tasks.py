@@ -12,24 +12,33 @@ log = logging.getLogger(__name__)
 @shared_platform_task(name="rollups.dispatch")
 def dispatch() -> dict:
     """Send the tenants with logged changes and the dirty tenant-periods to the workers, in batches."""
-    from rollups.services import changed_tenant_batches, mark_missing_current_periods, take_dirty_batches
+    from rollups.services import mark_missing_current_periods, pending_changes, take_dirty_batches
 
     mark_missing_current_periods()
-    changes = changed_tenant_batches()
-    for schemas in changes:
-        apply_changes.delay(schemas)
+    changes = 1 if pending_changes() else 0
+    if changes:
+        apply_changes.delay()
     batches = take_dirty_batches()
     for batch in batches:
         compute_batch.delay(batch)
-    return {"changes": len(changes), "batches": len(batches)}
+    return {"changes": changes, "batches": len(batches)}
 
 
 @shared_platform_task(name="rollups.apply_changes")
-def apply_changes(schemas: list) -> dict:
-    """Bring a batch of tenants' figures up to date with their logged changes."""
+def apply_changes(schemas: list | None = None) -> dict:
+    """Bring the figures of the tenants with logged changes up to date, a batch of CHANGE_BATCH_SIZE tenants at a
+    time until none is left (or all that are left are busy: the next dispatch comes back for them)."""
     from rollups import engine
+    from rollups.services import CHANGE_BATCH_SIZE
 
-    return engine.apply_changes(list(schemas))
+    if schemas is not None:
+        return engine.apply_changes(list(schemas))
+    total = 0
+    while True:
+        result = engine.apply_changes(limit=CHANGE_BATCH_SIZE)
+        total += result["tenants"]
+        if result["tenants"] < CHANGE_BATCH_SIZE:
+            return {"tenants": total, "skipped": 0}
 
 
 @shared_platform_task(name="rollups.compute_batch")
@@ -60,9 +69,10 @@ def compute_batch(items: list) -> dict:
 @shared_platform_task(name="rollups.nightly")
 def nightly() -> int:
     """Mark every active tenant's current and previous month and year dirty, then dispatch; forget old runs."""
-    from rollups.services import mark_all_for_nightly, prune_runs
+    from rollups.services import drop_orphan_changes, mark_all_for_nightly, prune_runs
 
     count = mark_all_for_nightly()
     prune_runs()
+    drop_orphan_changes()
     dispatch.delay()
     return count
