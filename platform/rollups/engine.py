@@ -430,15 +430,21 @@ written AS (
     DO UPDATE SET value = f.value + EXCLUDED.value, rows = f.rows + EXCLUDED.rows, computed_at = EXCLUDED.computed_at
     RETURNING f.id, f.rows
 ),
--- A run per tenant that changed, when asked ($3: the changes alone, not inside a whole computation).
+-- One run for the batch, when asked ($3: the changes alone, not inside a whole computation).
 recorded AS (
     INSERT INTO public.rollups_rolluprun
         (tenant_id, period_kind, period_start, trigger, status, started_at, finished_at, facts, error)
-    SELECT DISTINCT l.tenant_id, 'month', date_trunc('month', $2::date)::date, 'changes', 'ok', now(), now(), 0, ''
-    FROM logged l WHERE $3::boolean
+    SELECT NULL, 'month', date_trunc('month', $2::date)::date, 'changes', 'ok', now(), now(), count(*), ''
+    FROM written WHERE $3::boolean HAVING count(*) > 0
+),
+-- Cells left without rows, for the DELETE that follows in the same round trip.
+emptied AS (
+    SELECT set_config('bangfu.rollup_emptied', coalesce(string_agg(id::text, ','), ''), true)
+    FROM written WHERE rows <= 0
 )
 SELECT cardinality($1::text[]),
-    (SELECT coalesce(json_agg(DISTINCT jsonb_build_array(schema_name, source)), '[]') FROM taken)
+    (SELECT coalesce(json_agg(DISTINCT jsonb_build_array(schema_name, source)), '[]') FROM taken),
+    (SELECT * FROM emptied)
 """
 
 
@@ -487,10 +493,10 @@ def _consume(schemas_sql: str, today: date, *, record: bool = False, lock: str =
     per schema. With ``record``, a run is recorded for each tenant that changed."""
     call = prepared.call(_changes_statement(), [schemas_sql, lit(today), "true" if record else "false"])
     emptied = (
-        "DELETE FROM public.rollups_rollupfact f USING public.tenants_tenant t WHERE f.rows <= 0"
-        f" AND f.tenant_id = t.id AND t.schema_name = ANY ({schemas_sql});"
+        "DELETE FROM public.rollups_rollupfact WHERE id = ANY"
+        " (string_to_array(current_setting('bangfu.rollup_emptied'), ',')::bigint[]) AND rows <= 0;"
     )
-    count, changed = _execute(f"{lock}\n{call}\n{emptied}")[0]
+    count, changed, _emptied = _execute(f"{lock}\n{call}\n{emptied}")[0]
     if isinstance(changed, str):
         changed = json.loads(changed)
     out: dict[str, set[str]] = {}

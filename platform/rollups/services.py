@@ -231,7 +231,11 @@ def freshness(tenant_id: int | None = None) -> dict:
     failed."""
     runs = RollupRun.objects.all() if tenant_id is None else RollupRun.objects.filter(tenant_id=tenant_id)
     dirty = DirtyPeriod.objects.all() if tenant_id is None else DirtyPeriod.objects.filter(tenant_id=tenant_id)
-    last = runs.filter(status=RollupRun.Status.OK).order_by("-finished_at").first()
+    # A run that applied the logged changes (tenant None) brought every tenant that had some up to date.
+    done = RollupRun.objects.filter(status=RollupRun.Status.OK)
+    if tenant_id is not None:
+        done = done.filter(models.Q(tenant_id=tenant_id) | models.Q(tenant__isnull=True))
+    last = done.order_by("-finished_at").first()
     # A run still "running" past the hard time limit died with its worker: it counts as failed.
     lost = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     failures = list(
