@@ -5,21 +5,24 @@ Data flow
 Tenant schemas ──(triggers, ``core.db.LogChanges``)──▶ ``public.rollups_change`` ──▶ ``apply_changes``  ─┐
 Tenant schemas ──────────────────────────────────────────────────────────────────▶ ``recompute``      ─┴▶ facts
 
-- **Whole computation** (``recompute(items)``, items = (schema, period kind, period start)): one SQL statement for
-  a whole batch of tenants. Each metric's set-based form (``core.plugins.Metric``: ``cells`` or ``query``) becomes
-  one branch per tenant of a ``UNION ALL`` reading the tenant's table with schema-qualified names, all periods of
-  the tenant in the same scan (a row joins the periods it counts in). The result is compared with the stored facts
-  and only what differs is written: new and changed cells upserted, vanished cells of the computed
-  (tenant, period, metric) deleted. Metrics with only a Python ``compute`` run per tenant in its schema and join
-  the same statement. The periods computed are recorded (``ComputedPeriod``).
-- **Changes** (``apply_changes(schemas)``): the triggers log, for every insert, update or delete of a watched
-  table, the metric columns of the old and the new row. One statement consumes the log of a batch of tenants and
-  turns it into differences of the ``cells`` metrics — the old row is -1 (and minus its amounts) in the cells it
-  counted in, the new row +1 — for every computed period of the tenant the row counts in (a snapshot metric: the
-  periods containing today). The differences are added to the facts (``rows`` counts the tenant rows of a cell; a
-  cell left with none is deleted). ``query`` metrics whose ``sources`` changed, and ``compute``-only metrics of a
-  tenant that changed at all, are computed whole again for the tenant's current periods. The work is proportional
-  to the changes, not to the tenants' size.
+- **Whole computation** (``recompute(items)``, items = (schema, period kind, period start)): for a batch of
+  tenants, one statement per tenant, all sent in one round trip. Each metric's set-based form
+  (``core.plugins.Metric``: ``cells`` or ``query``) is a branch of a ``UNION ALL`` reading the tenant's table with
+  schema-qualified names, all the tenant's periods in one scan (a row joins the periods it counts in; a snapshot
+  is grouped once and given the current month). The result is compared with the stored facts (a full join) and
+  only what differs is written: new and changed cells upserted, vanished cells of the computed
+  (tenant, period, metric) deleted. The statements are prepared once per database session and planned once
+  (``_Prepared``): a worker keeps its session, so later batches only run them. Metrics with only a Python
+  ``compute`` run per tenant in its schema and join the same transaction. The periods computed are recorded
+  (``ComputedPeriod``).
+- **Changes** (``apply_changes()``): the triggers log, for every insert, update or delete of a watched table, the
+  metric columns of the old and the new row. One round trip locks the tenants with logged changes (up to a batch),
+  consumes their log and turns it into differences of the ``cells`` metrics — the old row is -1 (and minus its
+  amounts) in the cells it counted in, the new row +1 — for every computed period the row counts in (a snapshot:
+  the current month), adds them to the facts (``rows`` counts the tenant rows of a cell; a cell left with none is
+  deleted) and records one run. ``query`` metrics whose ``sources`` changed, and ``compute``-only metrics, are
+  computed whole again for the tenant's current periods. The work is proportional to the changes, not to the
+  tenants' size.
 - **Consistency.** Both take, per tenant, ``pg_try_advisory_xact_lock(CHANGE_LOCK, hashtext(schema))`` before they
   read; a writer's trigger holds the same lock in shared mode until it commits. So the engine reads the log and
   the tables only when no writer of that tenant is in flight, a whole computation consumes the log it already
