@@ -188,6 +188,12 @@ def mode_demo(env: dict, host: str, port: int) -> None:
     env.setdefault("BANGFU_DEBUG", "1")
     run([PY, "manage.py", "migrate_platform"], env, "migrate the shared schema, the tenant template and tenants")
     run([PY, "manage.py", "seed_demo"], env, "seed the Leshan demo (kept on later runs)")
+    # Beat's schedule file only remembers when each periodic task last ran; one left half-written by a run that
+    # was killed makes beat stop at start, so every run starts with a fresh one (in .data/, which does not exist
+    # yet when the servers are one's own).
+    DATA.mkdir(parents=True, exist_ok=True)
+    for stale in DATA.glob("celerybeat-schedule*"):
+        stale.unlink()
     procs = {
         "web": [PY, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
         "worker": [bin_("celery"), "-A", "worker", "worker", "-l", "info", "-c", "2", "-Q", "celery,provisioning"],
