@@ -3,11 +3,11 @@
 Data flow
 ---------
 1. A change in a tenant is logged by a trigger (``core.db.LogChanges``) into ``rollups_change``. Beat runs
-   ``rollups.dispatch`` every minute: the tenants with logged changes go in batches to ``rollups.apply_changes``,
-   which turns the changes into differences of the figures (see ``rollups.engine``), and the dirty tenant-periods
-   go in batches to ``rollups.compute_batch``, which computes them whole. A tenant whose current month or year has
-   never been computed is marked dirty by the dispatcher itself. Batches hold up to ``BATCH_SIZE`` tenants, so
-   thousands of tenants do not mean thousands of tiny tasks.
+   ``rollups.dispatch`` every minute: if any change is logged it sends one ``rollups.apply_changes``, which takes
+   the tenants with changes ``CHANGE_BATCH_SIZE`` at a time and turns their changes into differences of the
+   figures (see ``rollups.engine``); the dirty tenant-periods go in batches of ``BATCH_SIZE`` tenants to
+   ``rollups.compute_batch``, which computes them whole (so thousands of tenants do not mean thousands of tiny
+   tasks). A tenant whose current month or year has never been computed is marked dirty by the dispatcher.
 2. Nightly, ``rollups.nightly`` marks every active tenant's current month, previous month and year dirty: the full
    run and the reconciliation (figures that drifted, or a period without facts, are computed whole again). A
    change of memberships (public schema, no trigger) marks its tenant dirty (``rollups.signals``).
