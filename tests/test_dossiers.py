@@ -241,7 +241,7 @@ def test_dossier_metrics_are_aggregates(standards, tenant_a, tenant_b, persona):
     filed(tenant_a, persona("alice"))
     with schema_context(tenant_a.schema_name):
         figures = {m.name: list(m.compute(tenant_a, None)) for m in metrics_for(tenant_a)}
-    assert figures["dossiers.count"] == [({"status": "filed", "tier": "deep", "cause": "illness"}, 1)]
+    assert figures["dossiers.count"] == [({"status": "filed", "tier": "deep", "cause": "illness", "unit": None}, 1)]
     assert "王建国" not in repr(figures) and resident_id() not in repr(figures)
     with schema_context(tenant_b.schema_name):
         assert [m.compute(tenant_b, None) for m in metrics_for(tenant_b) if m.name == "dossiers.count"] == [[]]

@@ -276,10 +276,10 @@ def test_a_change_in_one_tenant_reaches_the_figures_through_the_dispatcher_only_
     after_a = facts(tenant_a)
     assert_exact(tenant_a, "tenant_a", THINGS["tenant_a"] + 2)
     changed = {key for key in after_a if after_a[key][1] != before_a.get(key, (None, None))[1]}
-    assert {key[2] for key in changed} == {"dummy.things", "dossiers.count", "units.dossiers"}  # only these...
+    assert {key[2] for key in changed} == {"dummy.things", "dossiers.count"}  # only the figures that changed...
     assert all(key in before_a for key in changed if key[2] == "dummy.things")  # ...in place
     assert by_metric(facts(tenant_a, MONTH_KIND), "dossiers.count") == {
-        '{"cause": "illness", "status": "draft", "tier": "none"}': 1
+        '{"cause": "illness", "status": "draft", "tier": "none", "unit": ""}': 1
     }
     # Tenant B: not recomputed at all (same rows, same computation time, no new run) and still exact.
     assert facts(tenant_b) == before_b

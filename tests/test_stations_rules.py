@@ -305,8 +305,9 @@ def test_station_metrics_hold_only_counts(tenant_a, tenant_b, persona):
             persona("alice"), tenant_a, station=desk, visitor_name="王", category="medical", request="x"
         )
         figures = {m.name: list(m.compute(tenant_a, None)) for m in metrics_for(tenant_a)}
-    assert figures["stations.open"] == [({"kind": "own"}, 1)]
-    assert figures["stations.receptions"] == [({"stage": "registered", "category": "medical"}, 1)]
+    # Counts per kind and stage; the unit and station are ids of organisations of the union, never of a person.
+    assert figures["stations.open"] == [({"kind": "own", "unit": desk.unit_id}, 1)]
+    assert figures["stations.receptions"] == [({"stage": "registered", "category": "medical", "station": desk.pk}, 1)]
     assert "王" not in repr(figures)
     with schema_context(tenant_b.schema_name):
         figures_b = {m.name: list(m.compute(tenant_b, None)) for m in metrics_for(tenant_b)}

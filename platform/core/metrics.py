@@ -4,6 +4,9 @@ Each ``compute(tenant, period)`` runs in the tenant's schema and returns ``[(dim
 sums only, never a name or an ID. ``period`` is ``None`` (everything up to now) or a ``(first_day, last_day)``
 pair of dates; the rollup jobs pass months and years.
 
+A union's own units show through the ``unit`` (or ``station``) dimension: the id of an organisation of the tenant,
+never of a person; the dashboards name them from the union's unit list.
+
 Each metric also has its set-based form (``cells`` or ``query``, see ``core.plugins.Metric``), which the rollup
 engine runs across tenants; the ``compute`` functions are the reference the tests hold that form to. The columns the
 cells use are logged by the migrations ``stations.0004`` and ``dossiers.0004``.
@@ -40,8 +43,8 @@ def _stations_by_kind(tenant, period):
 
     day = period[1] if period else timezone.localdate()
     open_then = Q(established_on__lte=day) & (Q(closed_on__isnull=True) | Q(closed_on__gt=day))
-    rows = Station.objects.filter(open_then).values("kind").annotate(n=Count("id")).order_by("kind")
-    return [({"kind": row["kind"]}, row["n"]) for row in rows]
+    rows = Station.objects.filter(open_then).values("kind", "unit_id").annotate(n=Count("id")).order_by("kind")
+    return [({"kind": row["kind"], "unit": row["unit_id"]}, row["n"]) for row in rows]
 
 
 def _coverage(tenant, period):
@@ -58,8 +61,8 @@ def _receptions_by_stage(tenant, period):
     records = ReceptionRecord.objects.all()
     if period:
         records = records.filter(visited_at__range=_day_bounds(period))
-    rows = records.values("stage", "category").annotate(n=Count("id")).order_by("stage", "category")
-    return [({"stage": row["stage"], "category": row["category"]}, row["n"]) for row in rows]
+    rows = records.values("stage", "category", "station_id").annotate(n=Count("id")).order_by("stage", "category")
+    return [({"stage": r["stage"], "category": r["category"], "station": r["station_id"]}, r["n"]) for r in rows]
 
 
 def _receptions_overdue(tenant, period):
@@ -90,11 +93,14 @@ def _dossiers(tenant, period):
     from dossiers.models import Dossier
 
     rows = (
-        Dossier.objects.values("status", "tier", "main_cause")
+        Dossier.objects.values("status", "tier", "main_cause", "employer_id")
         .annotate(n=Count("id"))
         .order_by("status", "tier", "main_cause")
     )
-    return [({"status": r["status"], "tier": r["tier"], "cause": r["main_cause"]}, r["n"]) for r in rows]
+    return [
+        ({"status": r["status"], "tier": r["tier"], "cause": r["main_cause"], "unit": r["employer_id"]}, r["n"])
+        for r in rows
+    ]
 
 
 def _assistance(tenant, period):
@@ -109,32 +115,6 @@ def _assistance(tenant, period):
         out.append(({"kind": row["kind"], "measure": "count"}, row["n"]))
         out.append(({"kind": row["kind"], "measure": "amount"}, row["amount"] or Decimal("0")))
     return out
-
-
-def _dossiers_by_unit(tenant, period):
-    from dossiers.models import Dossier
-
-    rows = Dossier.objects.values("employer_id", "status").annotate(n=Count("id")).order_by("employer_id", "status")
-    return [({"unit": r["employer_id"], "status": r["status"]}, r["n"]) for r in rows]
-
-
-def _stations_by_unit(tenant, period):
-    from stations.models import Station
-
-    day = period[1] if period else timezone.localdate()
-    open_then = Q(established_on__lte=day) & (Q(closed_on__isnull=True) | Q(closed_on__gt=day))
-    rows = Station.objects.filter(open_then).values("unit_id", "kind").annotate(n=Count("id")).order_by("unit_id")
-    return [({"unit": r["unit_id"], "kind": r["kind"]}, r["n"]) for r in rows]
-
-
-def _receptions_by_station(tenant, period):
-    from stations.models import ReceptionRecord
-
-    records = ReceptionRecord.objects.all()
-    if period:
-        records = records.filter(visited_at__range=_day_bounds(period))
-    rows = records.values("station_id", "stage").annotate(n=Count("id")).order_by("station_id", "stage")
-    return [({"station": r["station_id"], "stage": r["stage"]}, r["n"]) for r in rows]
 
 
 def _members_sql(q) -> str:
@@ -187,8 +167,10 @@ def _core_metrics() -> tuple[Metric, ...]:
             _("open stations by kind"),
             "stations",
             _stations_by_kind,
-            ("kind",),
-            cells=Cells("stations_station", dims={"kind": "kind"}, as_of=("established_on", "closed_on")),
+            ("kind", "unit"),
+            cells=Cells(
+                "stations_station", dims={"kind": "kind", "unit": "unit_id"}, as_of=("established_on", "closed_on")
+            ),
         ),
         Metric(
             "stations.coverage",
@@ -204,8 +186,12 @@ def _core_metrics() -> tuple[Metric, ...]:
             _("reception records by stage"),
             "records",
             _receptions_by_stage,
-            ("stage", "category"),
-            cells=Cells("stations_receptionrecord", dims={"stage": "stage", "category": "category"}, date="visited_at"),
+            ("stage", "category", "station"),
+            cells=Cells(
+                "stations_receptionrecord",
+                dims={"stage": "stage", "category": "category", "station": "station_id"},
+                date="visited_at",
+            ),
         ),
         Metric(
             "stations.receptions_overdue",
@@ -230,8 +216,11 @@ def _core_metrics() -> tuple[Metric, ...]:
             _("dossiers by status, tier and cause"),
             "households",
             _dossiers,
-            ("status", "tier", "cause"),
-            cells=Cells("dossiers_dossier", dims={"status": "status", "tier": "tier", "cause": "main_cause"}),
+            ("status", "tier", "cause", "unit"),
+            cells=Cells(
+                "dossiers_dossier",
+                dims={"status": "status", "tier": "tier", "cause": "main_cause", "unit": "employer_id"},
+            ),
         ),
         Metric(
             "dossiers.assistance",
@@ -244,37 +233,6 @@ def _core_metrics() -> tuple[Metric, ...]:
                 dims={"kind": "kind"},
                 measures={"count": None, "amount": "amount"},
                 date="given_on",
-            ),
-        ),
-        # A union's own units (enterprises, townships; an enterprise group's subsidiaries): the unit is the id of
-        # an organisation of the tenant, never of a person. The dashboards show them per unit and let the
-        # municipal union drill down from a union to one of its units.
-        Metric(
-            "units.dossiers",
-            _("dossiers by unit and status"),
-            "households",
-            _dossiers_by_unit,
-            ("unit", "status"),
-            cells=Cells("dossiers_dossier", dims={"unit": "employer_id", "status": "status"}),
-        ),
-        Metric(
-            "units.stations",
-            _("open stations by unit and kind"),
-            "stations",
-            _stations_by_unit,
-            ("unit", "kind"),
-            cells=Cells(
-                "stations_station", dims={"unit": "unit_id", "kind": "kind"}, as_of=("established_on", "closed_on")
-            ),
-        ),
-        Metric(
-            "units.receptions",
-            _("reception records by station and stage"),
-            "records",
-            _receptions_by_station,
-            ("station", "stage"),
-            cells=Cells(
-                "stations_receptionrecord", dims={"station": "station_id", "stage": "stage"}, date="visited_at"
             ),
         ),
     )

@@ -38,9 +38,7 @@ BATCH_SIZE = 50
 CHANGE_BATCH_SIZE = 500
 # Figures about people: a cell below this count could point at a person and is shown as suppressed.
 SUPPRESS_BELOW = 3
-PERSONAL_METRICS = frozenset(
-    {"dossiers.count", "stations.receptions", "stations.receptions_overdue", "units.dossiers", "units.receptions"}
-)
+PERSONAL_METRICS = frozenset({"dossiers.count", "stations.receptions", "stations.receptions_overdue"})
 
 
 def current_periods(today: date | None = None) -> list[tuple[str, date]]:

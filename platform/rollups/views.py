@@ -54,6 +54,7 @@ DASHBOARD_METRICS = [
     "dossiers.assistance",
 ]
 TREND_MONTHS = 12
+ORGANISATION_DIMS = frozenset({"unit", "station"})
 COVERAGE_YEARS = 5
 MEASURE_LABELS = {
     "required": gettext_lazy("Enterprises concerned"),
@@ -385,10 +386,10 @@ def unit_table(kind: str, start: date, tenant_id: int, directory: Directory, hre
     """A row per unit of the union: open stations, dossiers (filed and all), reception records of its stations."""
     from dossiers.models import Dossier
 
-    stations = _sums(_facts("units.stations", kind, start, tenant_id), "unit")
-    dossiers = _sums(_facts("units.dossiers", kind, start, tenant_id), "unit", "status")
+    stations = _sums(_facts("stations.open", kind, start, tenant_id), "unit")
+    dossiers = _sums(_facts("dossiers.count", kind, start, tenant_id), "unit", "status")
     receptions: dict[str, Decimal] = {}
-    for (station,), total in _sums(_facts("units.receptions", kind, start, tenant_id), "station").items():
+    for (station,), total in _sums(_facts("stations.receptions", kind, start, tenant_id), "station").items():
         unit = directory.station_units.get(station, "")
         receptions[unit] = receptions.get(unit, Decimal(0)) + total
     filed: dict[str, Decimal] = {}
@@ -411,10 +412,10 @@ def unit_table(kind: str, start: date, tenant_id: int, directory: Directory, hre
             Row(
                 directory.units.get(unit, _("No unit") if unit == "" else _("Unit %(id)s") % {"id": unit}),
                 [
-                    _cell("units.stations", stations.get((unit,))),
-                    _cell("units.dossiers", filed.get(unit)),
-                    _cell("units.dossiers", everything.get(unit)),
-                    _cell("units.receptions", receptions.get(unit)),
+                    _cell("stations.open", stations.get((unit,))),
+                    _cell("dossiers.count", filed.get(unit)),
+                    _cell("dossiers.count", everything.get(unit)),
+                    _cell("stations.receptions", receptions.get(unit)),
                 ],
                 href=href(unit) if unit else "",
             )
@@ -424,10 +425,10 @@ def unit_table(kind: str, start: date, tenant_id: int, directory: Directory, hre
 
 def unit_detail_tables(kind: str, start: date, tenant_id: int, unit: str, directory: Directory) -> list[Table]:
     """One unit's figures: its open stations by kind, its dossiers by status, its stations' records by stage."""
-    stations = _facts("units.stations", kind, start, tenant_id).filter(dims__unit=unit)
-    dossiers = _facts("units.dossiers", kind, start, tenant_id).filter(dims__unit=unit)
+    stations = _facts("stations.open", kind, start, tenant_id).filter(dims__unit=unit)
+    dossiers = _facts("dossiers.count", kind, start, tenant_id).filter(dims__unit=unit)
     mine = [station for station, owner in directory.station_units.items() if owner == unit]
-    receptions = _facts("units.receptions", kind, start, tenant_id).filter(dims__station__in=mine)
+    receptions = _facts("stations.receptions", kind, start, tenant_id).filter(dims__station__in=mine)
     return [
         pivot("unit_stations", _("Open stations by kind"), "stations.open", stations, "kind", row_header=_("Kind")),
         pivot("unit_dossiers", _("Dossiers by status"), "dossiers.count", dossiers, "status", row_header=_("Status")),
@@ -514,7 +515,8 @@ def _trend_params(request, tenant) -> tuple[str, str, dict]:
     metric = request.GET.get("metric", "dossiers.count")
     if metric not in known:
         metric = "dossiers.count"
-    dims = tuple(known[metric].dimensions) if metric in known else ()
+    # A unit or station is an id: figures per unit are on the union's pages, not in the city's trends.
+    dims = tuple(d for d in known[metric].dimensions if d not in ORGANISATION_DIMS) if metric in known else ()
     dim = request.GET.get("dim", "")
     if dim not in dims:
         dim = ""
