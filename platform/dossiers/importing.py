@@ -16,7 +16,6 @@ Excel shows and the column's header. The report never holds a full resident ID n
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -26,7 +25,7 @@ from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -36,7 +35,15 @@ from core.pii import blind_index, id_check_character, mask_resident_id, parse_re
 from core.roles import Perm
 from dossiers import services
 from dossiers.models import Dossier, HouseholdMember
-from stations.importing import RowError, cell_text, finish_template, header_key, map_columns, not_xlsx, parse_bool
+from stations.importing import (
+    RowError,
+    cell_text,
+    finish_template,
+    header_key,
+    map_columns,
+    open_workbook,
+    parse_bool,
+)
 from stations.models import Unit
 from stations.services import visible_units
 
@@ -289,16 +296,8 @@ def import_dossiers(actor, tenant, file) -> DossierImportReport:
     dossiers. ``report.ok`` says whether all of them were created or nothing was."""
     require(actor, tenant, Perm.DOSSIERS_EDIT)
     report = DossierImportReport()
-    data, reason = _read_upload(file)
-    if reason is None:
-        reason = not_xlsx(file, data)
-    if reason is not None:
-        report.add(None, None, reason, "file")
-        return report
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
-        report.add(None, None, _("The workbook cannot be read; save it again as .xlsx and retry."), "file")
+    workbook = open_workbook(file, report, MAX_FILE_SIZE)
+    if workbook is None:
         return report
     try:
         rows = _read_rows(workbook, report)
@@ -328,24 +327,6 @@ def _field_of(report: DossierImportReport, header: str | None) -> str | None:
         if text == header:
             return name
     return HEADER_LOOKUP.get(header_key(header)) if header else None
-
-
-def _read_upload(file) -> tuple[bytes | None, str | None]:
-    size = getattr(file, "size", None)
-    too_large = _("The file is larger than %(size)d MB; split it into smaller files.") % {
-        "size": MAX_FILE_SIZE // (1024 * 1024)
-    }
-    if size is not None and size > MAX_FILE_SIZE:
-        return None, too_large
-    if isinstance(file, bytes | bytearray):
-        data = bytes(file)
-    else:
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read(MAX_FILE_SIZE + 1)
-    if len(data) > MAX_FILE_SIZE:
-        return None, too_large
-    return data, None
 
 
 # ---------------------------------------------------------------------------------------------- reading

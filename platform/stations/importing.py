@@ -225,26 +225,39 @@ for _column in COLUMNS:
         HEADER_LOOKUP[header_key(_alias)] = _column.field
 
 
-def _read_upload(file) -> tuple[bytes | None, str | None]:
-    """The uploaded bytes, or (None, reason) when the file is too large."""
+def _read_upload(file, max_size: int) -> tuple[bytes | None, str | None]:
+    """The uploaded bytes, or (None, reason) when the file is larger than ``max_size``."""
+    too_large = _("The file is larger than %(size)d MB; split it into smaller files.") % {
+        "size": max_size // (1024 * 1024)
+    }
     size = getattr(file, "size", None)
-    if size is not None and size > MAX_FILE_SIZE:
-        return None, _too_large()
+    if size is not None and size > max_size:
+        return None, too_large
     if isinstance(file, bytes | bytearray):
         data = bytes(file)
     else:
         if hasattr(file, "seek"):
             file.seek(0)
-        data = file.read(MAX_FILE_SIZE + 1)
-    if len(data) > MAX_FILE_SIZE:
-        return None, _too_large()
+        data = file.read(max_size + 1)
+    if len(data) > max_size:
+        return None, too_large
     return data, None
 
 
-def _too_large() -> str:
-    return _("The file is larger than %(size)d MB; split it into smaller files.") % {
-        "size": MAX_FILE_SIZE // (1024 * 1024)
-    }
+def open_workbook(file, report, max_size: int = MAX_FILE_SIZE):
+    """The upload as an openpyxl workbook (read-only), or None with the reason in ``report`` (too large, not an
+    .xlsx, damaged). Every spreadsheet import starts here."""
+    data, reason = _read_upload(file, max_size)
+    if reason is None:
+        reason = not_xlsx(file, data)
+    if reason is not None:
+        report.add(None, None, reason, "file")
+        return None
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
+        report.add(None, None, _("The workbook cannot be read; save it again as .xlsx and retry."), "file")
+        return None
 
 
 def not_xlsx(file, data: bytes) -> str | None:
@@ -327,16 +340,8 @@ def import_units(actor, tenant, file) -> ImportReport:
     Returns the report; ``report.ok`` says whether the units were created (all of them) or nothing was."""
     require(actor, tenant, Perm.STATIONS_MANAGE)
     report = ImportReport()
-    data, reason = _read_upload(file)
-    if reason is None:
-        reason = not_xlsx(file, data)
-    if reason is not None:
-        report.add(None, None, reason, "file")
-        return report
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
-        report.add(None, None, _("The workbook cannot be read; save it again as .xlsx and retry."), "file")
+    workbook = open_workbook(file, report, MAX_FILE_SIZE)
+    if workbook is None:
         return report
     try:
         with transaction.atomic():
