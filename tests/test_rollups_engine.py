@@ -1,12 +1,14 @@
 """The rollup engine in this process, on two tenants: the set-based SQL gives exactly what each metric's reference
 computation (its Python ``compute``) gives from the tenant's own rows; logged changes — made through the services,
 bulk updates and deletes alike — carry the figures along cell by cell to exactly what a whole computation gives,
-only for the tenant that changed; and every column the cells use is logged."""
+only for the tenant that changed; the digests of the stored cells follow every write, spare the comparison while
+trusted and not after; and every column the cells use is logged."""
 
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
@@ -14,7 +16,7 @@ from core.plugins import installed_metrics, metrics_for
 from dossiers import services as dossiers
 from dossiers.models import Assistance, Dossier
 from rollups import engine, services
-from rollups.models import Change, ComputedPeriod, RollupFact
+from rollups.models import Change, ComputedPeriod, FactDigest, RollupFact
 from stations import services as stations
 from stations.models import ReceptionRecord, Station, Unit
 from tenants.models import Tenant
@@ -64,6 +66,24 @@ def assert_exact(*tenants, after_changes=False):
                 want = {k: v for k, v in want.items() if k[0] in CELLS}
                 got = {k: v for k, v in got.items() if k[0] in CELLS}
             assert got == want, (tenant.schema_name, kind, start)
+
+
+def assert_digests_describe_the_facts():
+    """Every digest is that of the stored cells of its (tenant, period, metric), worked out here from the facts."""
+    digest = engine.cell_hash("dims_key", "value", "rows")
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT tenant_id, period_kind, period_start, metric, bit_xor({digest}), count(*)"
+            " FROM public.rollups_rollupfact GROUP BY 1, 2, 3, 4"
+        )
+        from_facts = {tuple(row[:4]): (row[4], row[5]) for row in cur.fetchall()}
+    digests = {
+        (d.tenant_id, d.period_kind, d.period_start, d.metric): (d.digest, d.cells) for d in FactDigest.objects.all()
+    }
+    assert digests, "no digests"
+    for key, digest in digests.items():
+        assert from_facts.get(key, (0, 0)) == digest, key
+    assert set(from_facts) <= set(digests)  # every computed (period, metric) has its digest
 
 
 def items(*tenants):
@@ -125,6 +145,7 @@ def test_the_set_based_rollup_equals_the_reference_computation(standards, tenant
     before = list(RollupFact.objects.order_by("pk").values_list("pk", "value", "computed_at"))
     engine.recompute(items(tenant_a, tenant_b))
     assert list(RollupFact.objects.order_by("pk").values_list("pk", "value", "computed_at")) == before
+    assert_digests_describe_the_facts()
 
 
 def test_logged_changes_carry_the_figures_cell_by_cell_only_for_their_tenant(standards, tenant_a, tenant_b, persona):
@@ -157,10 +178,38 @@ def test_logged_changes_carry_the_figures_cell_by_cell_only_for_their_tenant(sta
     assert not Change.objects.exists()  # consumed
     assert_exact(tenant_a, tenant_b, after_changes=True)
     assert list(RollupFact.objects.filter(tenant_id=tenant_b.pk).order_by("pk").values_list("pk", "value")) == facts_b
+    assert_digests_describe_the_facts()
+    # A whole computation now finds the digests it computes (those of the changed cells): it writes nothing.
+    before = list(RollupFact.objects.order_by("pk").values_list("pk", "value", "rows", "computed_at"))
+    engine.recompute([(tenant_a.schema_name, "month", MONTH), (tenant_a.schema_name, "year", PERIODS[1][1])])
+    assert list(RollupFact.objects.order_by("pk").values_list("pk", "value", "rows", "computed_at")) == before
     # Applying again changes nothing.
     before = list(RollupFact.objects.order_by("pk").values_list("pk", "value", "rows"))
     engine.apply_changes([tenant_a.schema_name, tenant_b.schema_name])
     assert list(RollupFact.objects.order_by("pk").values_list("pk", "value", "rows")) == before
+
+
+def test_a_trusted_digest_spares_the_comparison_then_the_nightly_run_compares_the_cells_again(
+    standards, tenant_a, tenant_b, persona
+):
+    lived_in(tenant_a, persona("alice"), 4, 100)
+    lived_in(tenant_b, persona("bob"), 3, 300)
+    engine.recompute(items(tenant_a, tenant_b))
+    right = {t.pk: stored(t, "month", MONTH) for t in (tenant_a, tenant_b)}
+    # Facts changed by hand, behind the engine's back (its digests do not know).
+    tampered = RollupFact.objects.filter(tenant_id=tenant_a.pk, period_kind="month", metric="dossiers.count")
+    tampered.update(value=F("value") + 10)
+    # Within DIGEST_TRUSTED_FOR of the last comparison, the computed cells hash to the stored digest: not compared.
+    engine.recompute(items(tenant_a, tenant_b))
+    assert stored(tenant_a, "month", MONTH) != right[tenant_a.pk]
+    # Later (the nightly run comes a day later), the digests are not trusted: the cells are compared and corrected,
+    # and the digests are verified again.
+    FactDigest.objects.update(verified_at=timezone.now() - timedelta(hours=21))
+    engine.recompute(items(tenant_a, tenant_b))
+    assert {t.pk: stored(t, "month", MONTH) for t in (tenant_a, tenant_b)} == right
+    assert_exact(tenant_a, tenant_b)
+    assert not FactDigest.objects.filter(verified_at__lt=timezone.now() - timedelta(hours=1)).exists()
+    assert_digests_describe_the_facts()
 
 
 def test_a_change_to_a_period_never_computed_waits_for_its_whole_computation(standards, tenant_a, tenant_b, persona):

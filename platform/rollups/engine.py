@@ -9,26 +9,30 @@ Tenant schemas ─────────────────────�
   tenants, one statement per tenant, all sent in one round trip. Each metric's set-based form
   (``core.plugins.Metric``: ``cells`` or ``query``) is a branch of a ``UNION ALL`` reading the tenant's table with
   schema-qualified names, all the tenant's periods in one scan (a row joins the periods it counts in; a snapshot
-  is grouped once and given the current month). The result is compared with the stored facts (a full join) and
-  only what differs is written: new and changed cells upserted, vanished cells of the computed
-  (tenant, period, metric) deleted. The statements are prepared once per database session and planned once
+  is grouped once and given the current month). The computed cells of each (tenant, period, metric) are hashed
+  into a digest (``FactDigest``); where it equals the stored cells' digest (and that was verified cell by cell
+  within ``DIGEST_TRUSTED_FOR``), the stored cells are these already and are not read. Elsewhere the result is
+  compared with the stored facts (a full join) and only what differs is written: new and changed cells upserted,
+  vanished cells deleted, the digest set. The statements are prepared once per database session and planned once
   (``_Prepared``): a worker keeps its session, so later batches only run them. Metrics with only a Python
   ``compute`` run per tenant in its schema and join the same transaction. The periods computed are recorded
   (``ComputedPeriod``).
 - **Changes** (``apply_changes()``): the triggers log, for every insert, update or delete of a watched table, the
-  metric columns of the old and the new row. One round trip locks the tenants with logged changes (up to a batch),
-  consumes their log and turns it into differences of the ``cells`` metrics — the old row is -1 (and minus its
-  amounts) in the cells it counted in, the new row +1 — for every computed period the row counts in (a snapshot:
-  the current month), adds them to the facts (``rows`` counts the tenant rows of a cell; a cell left with none is
-  deleted) and records one run. ``query`` metrics whose ``sources`` changed, and ``compute``-only metrics, are
-  computed whole again for the tenant's current periods. The work is proportional to the changes, not to the
+  metric columns of the old and the new row. One round trip, one transaction, locks the tenants with logged
+  changes (up to a batch), consumes their log and turns it into differences of the ``cells`` metrics — the old row
+  is -1 (and minus its amounts) in the cells it counted in, the new row +1 — for every computed period the row
+  counts in (a snapshot: the current month); each difference finds its cell by the unique key, which is then
+  updated in place, deleted (no rows left) or inserted, and the digests follow (the old cells' hashes out, the new
+  ones' in); one run is recorded. ``query`` metrics whose ``sources`` changed, and ``compute``-only metrics, are
+  then computed whole again for the tenant's current periods. The work is proportional to the changes, not to the
   tenants' size.
 - **Consistency.** Both take, per tenant, ``pg_try_advisory_xact_lock(CHANGE_LOCK, hashtext(schema))`` before they
   read; a writer's trigger holds the same lock in shared mode until it commits. So the engine reads the log and
   the tables only when no writer of that tenant is in flight, a whole computation consumes the log it already
   includes, and two runs for one tenant never overlap: a tenant whose lock is taken is skipped and left for the
   next dispatch (nothing waits, nothing deadlocks). Everything a run writes is one transaction: a run killed
-  half-way leaves nothing, and a repeated or redelivered one finds nothing to change.
+  half-way leaves nothing, and a repeated or redelivered one finds nothing to change. (The recomputation of query
+  metrics after changes is a transaction of its own; a tenant busy by then is marked dirty instead.)
 """
 
 from __future__ import annotations
@@ -78,15 +82,25 @@ def period_bounds(kind: str, start: date) -> tuple[date, date]:
     return start.replace(day=1), start.replace(day=monthrange(start.year, start.month)[1])
 
 
-def key_sql(dims: list[tuple[str, str]]) -> str:
-    """SQL building the canonical dims key (``rollups.services.dims_key``: JSON, sorted keys, text values)."""
+def key_sql(dims: list[tuple[str, str]], numbers: frozenset[str] = frozenset()) -> str:
+    """SQL building the canonical dims key (``rollups.services.dims_key``: JSON, sorted keys, text values). The
+    dimensions named in ``numbers`` are integers, whose text needs no JSON escaping (the cheaper form)."""
     if not dims:
         return "'{}'"
-    parts = []
+    parts, quote = [], '"'
     for i, (name, expr) in enumerate(sorted(dims)):
         prefix = ("{" if i == 0 else ", ") + json.dumps(name, ensure_ascii=False) + ": "
-        parts.append(f"{lit(prefix)} || to_json(coalesce(({expr})::text, ''))::text")
+        if name in numbers:
+            parts.append(f"{lit(prefix + quote)} || coalesce(({expr})::text, '') || {lit(quote)}")
+        else:
+            parts.append(f"{lit(prefix)} || to_json(coalesce(({expr})::text, ''))::text")
     return " || ".join(parts) + " || '}'"
+
+
+def cell_hash(key: str, value: str, rows: str) -> str:
+    """SQL of a cell's 64-bit hash for its ``FactDigest``: of its key, seeded with the hash of its value as stored
+    (2 decimals) and of its rows (-1: none)."""
+    return f"hashtextextended({key}, hash_numeric_extended(({value})::numeric(20, 2), coalesce({rows}, -1)))"
 
 
 @dataclass(frozen=True)
@@ -119,13 +133,18 @@ def _is_timestamp(table: str, column: str) -> bool:
     return _column_types(table)[column].startswith("timestamp")
 
 
+def _day(cells: Cells) -> str:
+    """The day of a row (alias r) of a flow: its date, or the local day of its timestamp."""
+    day = f"r.{qn(cells.date)}"
+    if _is_timestamp(cells.table, cells.date):
+        day = f"({day} AT TIME ZONE {lit(settings.TIME_ZONE)})::date"
+    return day
+
+
 def _in_period(cells: Cells, lo: str, hi: str) -> str:
     """When a row (alias r) counts in the period [lo, hi]."""
     if cells.date:
-        day = f"r.{qn(cells.date)}"
-        if _is_timestamp(cells.table, cells.date):
-            day = f"({day} AT TIME ZONE {lit(settings.TIME_ZONE)})::date"
-        return f"{day} BETWEEN {lo} AND {hi}"
+        return f"{_day(cells)} BETWEEN {lo} AND {hi}"
     if cells.as_of:
         opened, closed = (f"r.{qn(c)}" for c in cells.as_of)
         return f"{opened} <= {hi} AND ({closed} IS NULL OR {closed} > {hi})"
@@ -172,6 +191,8 @@ def _cells_sql(metric: Metric, *, source: str, periods: str, on: str, tenant: st
         nonzero = [f"{count} <> 0", *[f"sum(r.sign * r.{qn(col)}) <> 0" for col in sums]]
         having = " HAVING " + " OR ".join(nonzero)
     dims = [(name, f"g.{alias}") for name, alias, _c in dim_cols]
+    types = _column_types(cells.table)
+    numbers = frozenset(name for name, _a, col in dim_cols if types[col] in ("bigint", "integer", "smallint"))
     if cells.measures:
         values = ", ".join(
             f"({lit(name)}, {('g.' + sums[col]) if col else 'g.n::numeric'})"
@@ -199,7 +220,8 @@ def _cells_sql(metric: Metric, *, source: str, periods: str, on: str, tenant: st
         )
     return (
         f"SELECT g.tenant_id::bigint AS tenant_id, g.period_kind::text AS period_kind, g.period_start, "
-        f"{lit(metric.name)}::text AS metric, {key_sql(dims)} AS dims_key, g.n AS rows, ({value})::numeric AS value "
+        f"{lit(metric.name)}::text AS metric, {key_sql(dims, numbers)} AS dims_key, g.n AS rows, "
+        f"({value})::numeric AS value "
         f"FROM ({rows}) g{tail}"
     )
 
@@ -227,6 +249,7 @@ class _Prepared:
 
     def call(self, sql: str, args: list[str]) -> str:
         """SQL that executes ``sql`` (``$1``… placeholders) with the argument literals, preparing it if needed."""
+        connection.ensure_connection()
         known = self.sessions.setdefault(connection.connection, {})
         name = known.get(sql)
         prepare = ""
@@ -245,12 +268,16 @@ class _Prepared:
 prepared = _Prepared()
 
 
-def _execute(script: str):
-    """Run statements in one round trip; returns the rows of the last one that returns rows."""
+def _execute(script: str, *, commit: bool = False):
+    """Run statements in one round trip; returns the rows of the last one that returns rows. With ``commit``, and
+    outside a transaction of the caller's, the statements are one transaction of their own, begun and committed in
+    that same round trip (the engine's SQL names every table with its schema: no search path is set)."""
+    own = commit and not connection.in_atomic_block
+    connection.ensure_connection()
     rows = None
-    with connection.cursor() as cur:
+    with connection.connection.cursor() as cur:
         try:
-            cur.execute(script)
+            cur.execute(f"BEGIN;\n{script}\nCOMMIT;" if own else script)
             while True:
                 if cur.description:
                     rows = cur.fetchall()
@@ -258,6 +285,8 @@ def _execute(script: str):
                     break
         except Exception:
             prepared.forget()
+            if own:
+                cur.execute("ROLLBACK")
             raise
     return rows
 
@@ -282,19 +311,46 @@ PERIODS = (
     " FROM unnest($1::text[], $2::date[], $3::date[]) AS v(period_kind, period_start, period_end))"
 )
 
+# A digest (``FactDigest``) is trusted this long after the cells were last compared one by one: the nightly run finds
+# every digest older than this and compares the cells again.
+DIGEST_TRUSTED_FOR = "20 hours"
+
 WRITE = """
 scope(tenant_id, period_kind, period_start, metric) AS ({scope}),
+sums AS MATERIALIZED (
+    SELECT c.tenant_id, c.period_kind, c.period_start, c.metric, bit_xor({hash}) AS digest, count(*) AS cells
+    FROM computed c GROUP BY 1, 2, 3, 4
+),
+-- The (tenant, period, metric) whose stored cells may differ from the computed ones: no digest trusted, or another.
+stale AS MATERIALIZED (
+    SELECT s.tenant_id, s.period_kind, s.period_start, s.metric, coalesce(x.digest, 0) AS digest,
+        coalesce(x.cells, 0) AS cells
+    FROM scope s
+    LEFT JOIN sums x ON x.tenant_id = s.tenant_id AND x.period_kind = s.period_kind
+        AND x.period_start = s.period_start AND x.metric = s.metric
+    LEFT JOIN public.rollups_factdigest g ON g.tenant_id = s.tenant_id AND g.period_kind = s.period_kind
+        AND g.period_start = s.period_start AND g.metric = s.metric
+        AND g.verified_at > now() - interval '{trusted}'
+    WHERE g.digest IS DISTINCT FROM coalesce(x.digest, 0) OR g.cells IS DISTINCT FROM coalesce(x.cells, 0)
+),
+-- The stored cells of each stale (tenant, period, metric), by their key's index (OFFSET 0: a lookup per scope,
+-- whatever the estimates, never a scan of every tenant's facts).
 existing AS MATERIALIZED (
-    SELECT e.id, e.tenant_id, e.period_kind::text AS period_kind, e.period_start, e.metric::text AS metric,
-        e.dims_key::text AS dims_key, e.value, e.rows
-    FROM public.rollups_rollupfact e JOIN scope s ON e.tenant_id = s.tenant_id AND e.period_kind = s.period_kind
-        AND e.period_start = s.period_start AND e.metric = s.metric
+    SELECT e.* FROM stale s CROSS JOIN LATERAL (
+        SELECT e.id, e.tenant_id, e.period_kind::text AS period_kind, e.period_start, e.metric::text AS metric,
+            e.dims_key::text AS dims_key, e.value, e.rows
+        FROM public.rollups_rollupfact e WHERE e.tenant_id = s.tenant_id AND e.period_kind = s.period_kind
+            AND e.period_start = s.period_start AND e.metric = s.metric
+        OFFSET 0
+    ) e
 ),
 -- A full join (always a hash or merge join): what is new or changed, and what is gone.
 diff AS MATERIALIZED (
     SELECT c.tenant_id, c.period_kind, c.period_start, c.metric, c.dims_key, c.value, c.rows, x.id AS old_id,
         c.metric IS NULL AS gone, x.id IS NULL OR x.value <> c.value OR x.rows IS DISTINCT FROM c.rows AS changed
-    FROM computed c FULL JOIN existing x ON c.tenant_id = x.tenant_id AND c.period_kind = x.period_kind
+    FROM (SELECT c.* FROM computed c JOIN stale s ON c.tenant_id = s.tenant_id AND c.period_kind = s.period_kind
+            AND c.period_start = s.period_start AND c.metric = s.metric) c
+    FULL JOIN existing x ON c.tenant_id = x.tenant_id AND c.period_kind = x.period_kind
         AND c.period_start = x.period_start AND c.metric = x.metric AND c.dims_key = x.dims_key
 ),
 written AS (
@@ -308,9 +364,17 @@ written AS (
 ),
 removed AS (
     DELETE FROM public.rollups_rollupfact f USING diff d WHERE d.gone AND f.id = d.old_id RETURNING 1
+),
+-- The compared cells are now the computed ones: so is their digest.
+digested AS (
+    INSERT INTO public.rollups_factdigest AS g
+        (tenant_id, period_kind, period_start, metric, digest, cells, verified_at)
+    SELECT s.tenant_id, s.period_kind, s.period_start, s.metric, s.digest, s.cells, now() FROM stale s
+    ON CONFLICT (tenant_id, period_kind, period_start, metric)
+    DO UPDATE SET digest = EXCLUDED.digest, cells = EXCLUDED.cells, verified_at = EXCLUDED.verified_at
 )
 SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM removed)
-"""
+""".replace("{hash}", cell_hash("c.dims_key", "c.value", "c.rows")).replace("{trusted}", DIGEST_TRUSTED_FOR)
 COMPUTED = "computed(tenant_id, period_kind, period_start, metric, dims_key, rows, value) AS MATERIALIZED ({})"
 NOTHING = "SELECT NULL::bigint, NULL::text, NULL::date, NULL::text, NULL::text, NULL::bigint, NULL::numeric WHERE FALSE"
 
@@ -423,32 +487,68 @@ logged AS MATERIALIZED (
           UNION ALL SELECT schema_name, source, 1, new FROM taken WHERE new IS NOT NULL) x
     JOIN public.tenants_tenant t ON t.schema_name = x.schema_name
 ),
-delta(tenant_id, period_kind, period_start, metric, dims_key, rows, value) AS ({delta}),
-written AS (
-    INSERT INTO public.rollups_rollupfact AS f
+delta(tenant_id, period_kind, period_start, metric, dims_key, rows, value) AS MATERIALIZED ({delta}),
+-- Each difference with the cell it goes to, if that cell exists (the tenants' locks keep other writers out). Every
+-- lookup goes by the cells' unique key, whatever the estimates (OFFSET 0: never a scan of every tenant's facts), and
+-- the writes that follow find the row by its address (ctid).
+matched AS MATERIALIZED (
+    SELECT d.*, f.ctid AS fact_row, f.value AS old_value, f.rows AS old_rows,
+        coalesce(f.rows, 0) + d.rows AS new_rows, coalesce(f.value, 0) + d.value AS new_value
+    FROM delta d LEFT JOIN LATERAL (
+        SELECT f.ctid, f.value, f.rows FROM public.rollups_rollupfact f WHERE f.tenant_id = d.tenant_id
+            AND f.period_kind = d.period_kind AND f.period_start = d.period_start AND f.metric = d.metric
+            AND f.dims_key = d.dims_key
+        OFFSET 0
+    ) f ON TRUE
+),
+-- A cell left without rows is deleted, a changed one is updated in place, a new one is inserted.
+removed AS (
+    DELETE FROM public.rollups_rollupfact f USING matched m WHERE f.ctid = m.fact_row AND m.new_rows <= 0
+),
+updated AS (
+    UPDATE public.rollups_rollupfact f SET value = m.new_value, rows = m.new_rows, computed_at = now()
+    FROM matched m WHERE f.ctid = m.fact_row AND m.new_rows > 0
+),
+inserted AS (
+    INSERT INTO public.rollups_rollupfact
         (tenant_id, period_kind, period_start, metric, dims, dims_key, value, rows, computed_at)
-    SELECT d.tenant_id, d.period_kind, d.period_start, d.metric, d.dims_key::jsonb, d.dims_key, d.value, d.rows, now()
-    FROM delta d
-    ON CONFLICT (tenant_id, period_kind, period_start, metric, dims_key)
-    DO UPDATE SET value = f.value + EXCLUDED.value, rows = f.rows + EXCLUDED.rows, computed_at = EXCLUDED.computed_at
-    RETURNING f.id, f.rows
+    SELECT m.tenant_id, m.period_kind, m.period_start, m.metric, m.dims_key::jsonb, m.dims_key, m.new_value,
+        m.new_rows, now()
+    FROM matched m WHERE m.fact_row IS NULL AND m.new_rows > 0
+),
+-- The digests follow the cells (FactDigest): the old cells' hashes out, the new ones' in. A missing digest stays
+-- missing (the next whole computation compares the cells).
+digested AS (
+    UPDATE public.rollups_factdigest g SET digest = g.digest # x.digest, cells = g.cells + x.cells
+    FROM (
+        SELECT x.digest, x.cells, g.ctid AS digest_row
+        FROM (
+            SELECT m.tenant_id, m.period_kind, m.period_start, m.metric,
+                bit_xor(CASE WHEN m.fact_row IS NULL THEN 0 ELSE {old_hash} END
+                    # CASE WHEN m.new_rows > 0 THEN {new_hash} ELSE 0 END) AS digest,
+                sum((m.new_rows > 0)::integer - (m.fact_row IS NOT NULL)::integer) AS cells
+            FROM matched m GROUP BY 1, 2, 3, 4
+        ) x CROSS JOIN LATERAL (
+            SELECT g.ctid FROM public.rollups_factdigest g WHERE g.tenant_id = x.tenant_id
+                AND g.period_kind = x.period_kind AND g.period_start = x.period_start AND g.metric = x.metric
+            OFFSET 0
+        ) g
+    ) x
+    WHERE g.ctid = x.digest_row
 ),
 -- One run for the batch, when asked ($3: the changes alone, not inside a whole computation).
 recorded AS (
     INSERT INTO public.rollups_rolluprun
         (tenant_id, period_kind, period_start, trigger, status, started_at, finished_at, facts, error)
     SELECT NULL, 'month', date_trunc('month', $2::date)::date, 'changes', 'ok', now(), now(), count(*), ''
-    FROM written WHERE $3::boolean HAVING count(*) > 0
-),
--- Cells left without rows, for the DELETE that follows in the same round trip.
-emptied AS (
-    SELECT set_config('bangfu.rollup_emptied', coalesce(string_agg(id::text, ','), ''), true)
-    FROM written WHERE rows <= 0
+    FROM matched WHERE $3::boolean HAVING count(*) > 0
 )
-SELECT cardinality($1::text[]),
-    (SELECT coalesce(json_agg(DISTINCT jsonb_build_array(schema_name, source)), '[]') FROM taken),
-    (SELECT * FROM emptied)
-"""
+-- The tenants locked, those that had changes, and the tables changed that some non-cells metric follows.
+SELECT cardinality($1::text[]), (SELECT count(*) FROM (SELECT DISTINCT schema_name FROM taken) s),
+    (SELECT coalesce(json_agg(x), '[]') FROM (SELECT DISTINCT schema_name, source FROM taken WHERE {followed}) x)
+""".replace("{old_hash}", cell_hash("m.dims_key", "m.old_value", "m.old_rows")).replace(
+    "{new_hash}", cell_hash("m.dims_key", "m.new_value", "m.new_rows")
+)
 
 
 def _delta_branch(metric: Metric) -> str:
@@ -456,9 +556,17 @@ def _delta_branch(metric: Metric) -> str:
     types = _column_types(cells.table)
     cols = ", ".join(f"(d.j->>{lit(c)})::{types[c]} AS {qn(c)}" for c in sorted(cells.columns()))
     source = f"(SELECT d.tenant_id, d.sign, {cols} FROM logged d WHERE d.source = {lit(cells.table)})"
+    # The computed periods a row counts in, found by their first day (periods are months and years): a tenant's
+    # computed periods grow by twelve a year, a change looks at two of them.
     on = "p.tenant_id = r.tenant_id"
     if _is_snapshot(metric):
-        on += " AND " + _current_month("$2::date")
+        on += " AND p.period_kind = 'month' AND p.period_start = date_trunc('month', $2::timestamp)::date"
+    elif cells.date:
+        day = f"{_day(cells)}::timestamp"
+        on += (
+            f" AND (p.period_kind, p.period_start) IN (('month', date_trunc('month', {day})::date),"
+            f" ('year', date_trunc('year', {day})::date))"
+        )
     return _cells_sql(
         metric, source=source, periods="public.rollups_computedperiod", on=on, tenant="r.tenant_id", delta=True
     )
@@ -468,7 +576,13 @@ def _delta_branch(metric: Metric) -> str:
 def _changes_statement() -> str:
     # The cells of every installed plugin: a change to a table of a plugin inactive there finds no computed facts.
     cells = [m for m in installed_metrics() if m.cells]
-    return APPLY_CHANGES.format(delta="\nUNION ALL\n".join(f"({_delta_branch(m)})" for m in cells) or NOTHING)
+    followed = _followed_by_queries()
+    if followed is None:
+        sources = "TRUE"
+    else:
+        sources = f"source = ANY ({_array(sorted(followed), 'text')})" if followed else "FALSE"
+    delta = "\nUNION ALL\n".join(f"({_delta_branch(m)})" for m in cells) or NOTHING
+    return APPLY_CHANGES.format(delta=delta, followed=sources)
 
 
 LOCKED = "string_to_array(current_setting('bangfu.rollup_locked'), ',')::text[]"
@@ -490,22 +604,21 @@ def _lock_sql(schemas: list[str] | None, limit: int) -> str:
     )
 
 
-def _consume(schemas_sql: str, today: date, *, record: bool = False, lock: str = "") -> tuple[int, dict[str, set]]:
+def _consume(
+    schemas_sql: str, today: date, *, record: bool = False, lock: str = "", commit: bool = False
+) -> tuple[int, int, dict[str, set]]:
     """Turn the logged changes of the (locked) tenants ``schemas_sql`` names into differences of their facts, in
-    one round trip (after ``lock``, when given); returns how many tenants that was and the tables that changed,
-    per schema. With ``record``, a run is recorded for each tenant that changed."""
+    one round trip (after ``lock``, when given; with ``commit``, as a transaction of its own, see ``_execute``).
+    Returns how many tenants that was, how many had changes, and the tables changed that some non-cells metric
+    follows, per schema (``_needs_queries``). With ``record``, one run is recorded for them all."""
     call = prepared.call(_changes_statement(), [schemas_sql, lit(today), "true" if record else "false"])
-    emptied = (
-        "DELETE FROM public.rollups_rollupfact WHERE id = ANY"
-        " (string_to_array(current_setting('bangfu.rollup_emptied'), ',')::bigint[]) AND rows <= 0;"
-    )
-    count, changed, _emptied = _execute(f"{lock}\n{call}\n{emptied}")[0]
-    if isinstance(changed, str):
-        changed = json.loads(changed)
+    locked, changed, followed = _execute(f"{lock}\n{call}", commit=commit)[0]
+    if isinstance(followed, str):
+        followed = json.loads(followed)
     out: dict[str, set[str]] = {}
-    for schema, source in changed:
-        out.setdefault(schema, set()).add(source)
-    return count, out
+    for row in followed:
+        out.setdefault(row["schema_name"], set()).add(row["source"])
+    return locked, changed, out
 
 
 SESSION_SETTINGS = (
@@ -579,20 +692,33 @@ def _recompute_after_changes(
 
 def apply_changes(schemas: list[str] | None = None, *, today: date | None = None, limit: int = 500) -> dict:
     """Bring the facts of these tenants (by default: of up to ``limit`` tenants with logged changes) up to date
-    with their logged changes — the minute-by-minute path: the locks, the changes and the clean-up in one round
-    trip. Returns how many tenants changed and how many asked for were busy."""
+    with their logged changes — the minute-by-minute path: the locks, the changes and the run record are one
+    transaction in one round trip. The metrics that cannot follow changes cell by cell are then computed again for
+    the tenants whose tables they read changed. Returns how many tenants changed and how many asked for were busy."""
+    today = today or timezone.localdate()
+    locked, count, changed = _consume(LOCKED, today, record=True, lock=_lock_sql(schemas, limit), commit=True)
+    if changed:
+        _recompute_queries(changed, today)
+    return {"tenants": count, "skipped": len(set(schemas)) - locked if schemas is not None else 0}
+
+
+def _recompute_queries(changed: dict[str, set[str]], today: date) -> None:
+    """After changes were applied: the ``query`` (and ``compute``-only) metrics whose sources changed, computed whole
+    for the tenants' current periods in a transaction of their own. A tenant busy again by then (a writer, another
+    run) has its current periods marked dirty: the next dispatch computes them whole."""
+    from rollups.services import current_periods, mark_dirty  # (services builds on this module)
     from tenants.models import Tenant
 
-    today = today or timezone.localdate()
+    tenants = {t.pk: t for t in Tenant.objects.filter(schema_name__in=list(changed))}
+    prefetch_active_plugins(tenants.values())
     with transaction.atomic():
-        locked, changed = _consume(LOCKED, today, record=True, lock=_lock_sql(schemas, limit))
-        recompute_for = [schema for schema, sources in changed.items() if _needs_queries(sources)]
-        if recompute_for:
-            tenants = {t.pk: t for t in Tenant.objects.filter(schema_name__in=recompute_for)}
-            prefetch_active_plugins(tenants.values())
-            by_id = {t.pk: changed[t.schema_name] for t in tenants.values()}
-            _write_absolute(_recompute_after_changes(tenants, by_id, today, set()), today)
-    return {"tenants": len(changed), "skipped": len(set(schemas)) - locked if schemas is not None else 0}
+        locked = _lock([t.schema_name for t in tenants.values()])
+        mine = {pk: t for pk, t in tenants.items() if t.schema_name in locked}
+        sources = {pk: changed[t.schema_name] for pk, t in mine.items()}
+        _write_absolute(_recompute_after_changes(mine, sources, today, set()), today)
+    for pk, tenant in tenants.items():
+        if tenant.schema_name not in locked:
+            mark_dirty(pk, current_periods(today))
 
 
 # --------------------------------------------------------------------------------------------- recompute
@@ -611,15 +737,9 @@ def recompute(items: list[tuple[str, str, date]], *, trigger: str = "manual", to
     tenants = {t.schema_name: t for t in Tenant.objects.filter(schema_name__in=list(wanted))}
     prefetch_active_plugins(tenants.values())
     started = timezone.now()
-    runs = RollupRun.objects.bulk_create(
-        [
-            RollupRun(tenant=tenants[s], period_kind=k, period_start=lo, trigger=trigger, started_at=started)
-            for s, periods in wanted.items()
-            if s in tenants
-            for k, lo in periods
-        ]
+    run_of = _start_runs(
+        [(tenants[s].pk, k, lo) for s, periods in wanted.items() if s in tenants for k, lo in periods], trigger, started
     )
-    run_of = {(r.tenant_id, r.period_kind, r.period_start): r.pk for r in runs}
     try:
         with transaction.atomic():
             locked = _lock(list(tenants))
@@ -631,7 +751,7 @@ def recompute(items: list[tuple[str, str, date]], *, trigger: str = "manual", to
             doing = {(u.tenant.pk, k, lo) for u in units for k, lo, _hi in u.periods}
             changed = {}
             if mine:
-                _count, by_schema = _consume(_array([t.schema_name for t in mine.values()], "text"), today)
+                _locked, _count, by_schema = _consume(_array([t.schema_name for t in mine.values()], "text"), today)
                 changed = {tenants[schema].pk: sources for schema, sources in by_schema.items()}
             units += _recompute_after_changes(mine, changed, today, doing)
             _write_absolute(units, today)
@@ -653,12 +773,31 @@ def recompute(items: list[tuple[str, str, date]], *, trigger: str = "manual", to
     return {"done": len(doing), "skipped": len(skipped), "runs": [run_of[k] for k in sorted(doing)]}
 
 
+def _start_runs(keys: list[tuple[int, str, date]], trigger: str, started: datetime) -> dict[tuple, int]:
+    """Record the runs of these (tenant id, kind, start) as running, before the computation and outside its
+    transaction (a worker that dies leaves them running: shown as failed after the time limit); returns their
+    ids (one statement)."""
+    if not keys:
+        return {}
+    tenant_ids, kinds, starts = zip(*keys, strict=True)
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO public.rollups_rolluprun"
+            " (tenant_id, period_kind, period_start, trigger, status, started_at, facts, error)"
+            " SELECT x.t, x.k, x.s, %s, 'running', %s, 0, '' FROM unnest(%s::bigint[], %s::text[], %s::date[])"
+            " AS x(t, k, s) RETURNING tenant_id, period_kind, period_start, id",
+            [trigger, started, list(tenant_ids), list(kinds), list(starts)],
+        )
+        return {(t, k, s): pk for t, k, s, pk in cur.fetchall()}
+
+
 FINISH = """
 WITH done(run_id, tenant_id, period_kind, period_start, period_end) AS (VALUES {values}),
 runs AS (
+    -- The facts of the tenant-period, as their digests count them (see FactDigest).
     UPDATE public.rollups_rolluprun r SET status = 'ok', finished_at = %(finished)s, facts = (
-        SELECT count(*) FROM public.rollups_rollupfact f WHERE f.tenant_id = d.tenant_id
-            AND f.period_kind = d.period_kind AND f.period_start = d.period_start)
+        SELECT coalesce(sum(g.cells), 0) FROM public.rollups_factdigest g WHERE g.tenant_id = d.tenant_id
+            AND g.period_kind = d.period_kind AND g.period_start = d.period_start)
     FROM done d WHERE r.id = d.run_id
 ),
 computed AS (

@@ -7,6 +7,8 @@
   the municipal union, never silent).
 - ``ComputedPeriod``: a tenant's period whose facts have been computed whole at least once; only those are kept up
   to date from the change log.
+- ``FactDigest``: a digest of the stored facts of one tenant's period and metric, kept with them, so that a whole
+  computation arriving at the same digest need not read and compare them cell by cell.
 - ``DirtyPeriod``: a tenant's period to compute whole again (nightly, a missing period, a change of memberships).
 - ``Change``: the change log the tenants' triggers write (``core.db.LogChanges``): which table of which schema, and
   the metric columns of the row before and after, consumed within a minute by ``rollups.engine.apply_changes``.
@@ -24,8 +26,13 @@ class Period(models.TextChoices):
 
 
 class RollupFact(models.Model):
-    # No index of its own: the unique key starts with the tenant.
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No index of its own: the unique key starts with the tenant. No foreign-key constraint in the database either:
+    # facts are derived data that only the engine writes, from tenant ids it joins from tenants_tenant, and the
+    # constraint's check of every inserted cell cost about a tenth of applying a change (Django still deletes a
+    # tenant's facts with the tenant).
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     period_kind = models.CharField(max_length=5, choices=Period.choices)
     period_start = models.DateField()
     metric = models.CharField(max_length=100)
@@ -92,6 +99,35 @@ class DirtyPeriod(models.Model):
 
     def __str__(self):
         return f"{self.tenant_id} {self.period_kind} {self.period_start}"
+
+
+class FactDigest(models.Model):
+    """What the stored facts of one tenant's (period, metric) are, in 8 bytes: the XOR of a 64-bit hash of each cell
+    (its key, value and rows) and the number of cells.
+
+    Every writer of facts keeps it in the same transaction (``rollups.engine``: a whole computation sets it, a change
+    takes the old cells' hashes out and puts the new ones in). So a whole computation whose cells hash to the same
+    digest knows the stored cells are already these, without reading them; one with another digest compares them
+    cell by cell and writes the differences. A digest is trusted for ``rollups.engine.DIGEST_TRUSTED_FOR`` after that
+    last comparison (``verified_at``): at least once a day (the nightly run) the facts are compared cell by cell
+    anyway, which also corrects facts changed by hand. No digest: the cells are compared.
+    """
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
+    period_kind = models.CharField(max_length=5, choices=Period.choices)
+    period_start = models.DateField()
+    metric = models.CharField(max_length=100)
+    digest = models.BigIntegerField()
+    cells = models.IntegerField()
+    verified_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "period_kind", "period_start", "metric"], name="fact_digest_once")
+        ]
+
+    def __str__(self):
+        return f"{self.tenant_id} {self.period_kind} {self.period_start} {self.metric} {self.digest:x}/{self.cells}"
 
 
 class ComputedPeriod(models.Model):
