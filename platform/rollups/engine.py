@@ -477,15 +477,27 @@ def _write_absolute(units: list[Unit], today: date) -> None:
 
 # -------------------------------------------------------------------------------------------------- changes
 APPLY_CHANGES = """
-WITH taken AS MATERIALIZED (
-    DELETE FROM public.rollups_change c WHERE c.schema_name = ANY ($1::text[])
-    RETURNING c.schema_name, c.source, c.old, c.new
+-- The tenants asked for ($1), or else the active tenants with logged changes (up to $4, the first in schema order),
+-- whose change lock nobody holds (a writer in flight, another run): taken here, kept until the commit.
+WITH locked AS MATERIALIZED (
+    SELECT w.s FROM (
+        SELECT unnest($1::text[]) WHERE $1 IS NOT NULL
+        UNION ALL (
+            SELECT DISTINCT c.schema_name FROM public.rollups_change c JOIN public.tenants_tenant t
+                ON t.schema_name = c.schema_name AND t.is_active
+            WHERE $1 IS NULL ORDER BY 1 LIMIT $4
+        )
+    ) AS w(s)
+    WHERE pg_try_advisory_xact_lock({lock}, hashtext(w.s))
 ),
-logged AS MATERIALIZED (
-    SELECT t.id AS tenant_id, x.source, x.sign, x.j
-    FROM (SELECT schema_name, source, -1 AS sign, old AS j FROM taken WHERE old IS NOT NULL
-          UNION ALL SELECT schema_name, source, 1, new FROM taken WHERE new IS NOT NULL) x
-    JOIN public.tenants_tenant t ON t.schema_name = x.schema_name
+-- Their logged changes, consumed, with their tenant's id and its current month if computed (the period of the
+-- snapshots).
+taken AS MATERIALIZED (
+    DELETE FROM public.rollups_change c USING public.tenants_tenant t LEFT JOIN public.rollups_computedperiod m
+        ON m.tenant_id = t.id AND m.period_kind = 'month' AND m.period_start = date_trunc('month', $2::timestamp)::date
+    WHERE c.schema_name IN (SELECT s FROM locked) AND t.schema_name = c.schema_name
+    RETURNING t.id AS tenant_id, m.period_start AS month_start, m.period_end AS month_end, c.schema_name, c.source,
+        c.old, c.new
 ),
 delta(tenant_id, period_kind, period_start, metric, dims_key, rows, value) AS MATERIALIZED ({delta}),
 -- Each difference with the cell it goes to, if that cell exists (the tenants' locks keep other writers out). Every
@@ -544,7 +556,7 @@ recorded AS (
     FROM matched WHERE $3::boolean HAVING count(*) > 0
 )
 -- The tenants locked, those that had changes, and the tables changed that some non-cells metric follows.
-SELECT cardinality($1::text[]), (SELECT count(*) FROM (SELECT DISTINCT schema_name FROM taken) s),
+SELECT (SELECT count(*) FROM locked), (SELECT count(*) FROM (SELECT DISTINCT schema_name FROM taken) s),
     (SELECT coalesce(json_agg(x), '[]') FROM (SELECT DISTINCT schema_name, source FROM taken WHERE {followed}) x)
 """.replace("{old_hash}", cell_hash("m.dims_key", "m.old_value", "m.old_rows")).replace(
     "{new_hash}", cell_hash("m.dims_key", "m.new_value", "m.new_rows")
@@ -555,21 +567,28 @@ def _delta_branch(metric: Metric) -> str:
     cells = metric.cells
     types = _column_types(cells.table)
     cols = ", ".join(f"(d.j->>{lit(c)})::{types[c]} AS {qn(c)}" for c in sorted(cells.columns()))
-    source = f"(SELECT d.tenant_id, d.sign, {cols} FROM logged d WHERE d.source = {lit(cells.table)})"
-    # The computed periods a row counts in, found by their first day (periods are months and years): a tenant's
-    # computed periods grow by twelve a year, a change looks at two of them.
-    on = "p.tenant_id = r.tenant_id"
-    if _is_snapshot(metric):
-        on += " AND p.period_kind = 'month' AND p.period_start = date_trunc('month', $2::timestamp)::date"
-    elif cells.date:
-        day = f"{_day(cells)}::timestamp"
-        on += (
-            f" AND (p.period_kind, p.period_start) IN (('month', date_trunc('month', {day})::date),"
-            f" ('year', date_trunc('year', {day})::date))"
-        )
-    return _cells_sql(
-        metric, source=source, periods="public.rollups_computedperiod", on=on, tenant="r.tenant_id", delta=True
+    # A change is its old row (if any) taken out, its new row (if any) put in.
+    source = (
+        f"(SELECT t.tenant_id, t.month_start, t.month_end, d.sign, {cols} FROM taken t CROSS JOIN LATERAL"
+        f" (VALUES (-1, t.old), (1, t.new)) AS d(sign, j) WHERE t.source = {lit(cells.table)} AND d.j IS NOT NULL)"
     )
+    if _is_snapshot(metric):
+        # The tenant's current month, if computed (found once per change, in ``taken``).
+        periods = (
+            "LATERAL (SELECT 'month'::text AS period_kind, r.month_start AS period_start, r.month_end AS period_end)"
+        )
+        on = "r.month_start IS NOT NULL"
+    else:
+        # The computed periods a row counts in, found by their first day (periods are months and years): a tenant's
+        # computed periods grow by twelve a year, a change looks at two of them.
+        periods, on = "public.rollups_computedperiod", "p.tenant_id = r.tenant_id"
+        if cells.date:
+            day = f"{_day(cells)}::timestamp"
+            on += (
+                f" AND (p.period_kind, p.period_start) IN (('month', date_trunc('month', {day})::date),"
+                f" ('year', date_trunc('year', {day})::date))"
+            )
+    return _cells_sql(metric, source=source, periods=periods, on=on, tenant="r.tenant_id", delta=True)
 
 
 @functools.cache
@@ -582,37 +601,20 @@ def _changes_statement() -> str:
     else:
         sources = f"source = ANY ({_array(sorted(followed), 'text')})" if followed else "FALSE"
     delta = "\nUNION ALL\n".join(f"({_delta_branch(m)})" for m in cells) or NOTHING
-    return APPLY_CHANGES.format(delta=delta, followed=sources)
-
-
-LOCKED = "string_to_array(current_setting('bangfu.rollup_locked'), ',')::text[]"
-
-
-# The active tenants with logged changes, up to a batch (the first in schema order).
-PENDING = """(SELECT DISTINCT c.schema_name FROM public.rollups_change c JOIN public.tenants_tenant t
-    ON t.schema_name = c.schema_name AND t.is_active ORDER BY 1 LIMIT {limit})"""
-
-
-def _lock_sql(schemas: list[str] | None, limit: int) -> str:
-    """Take the change lock of these tenants (or of those with pending changes) where nobody holds it (a writer in
-    flight, another run) and note the ones taken in the transaction's ``bangfu.rollup_locked`` setting (``LOCKED``
-    reads it back)."""
-    wanted = f"unnest({_array(sorted(set(schemas)), 'text')})" if schemas is not None else PENDING.format(limit=limit)
-    return (
-        f"SELECT set_config('bangfu.rollup_locked', coalesce(string_agg(s, ','), ''), true) FROM ({SESSION_SETTINGS})"
-        f" AS settings, {wanted} AS w(s) WHERE pg_try_advisory_xact_lock({CHANGE_LOCK}, hashtext(s));"
-    )
+    return APPLY_CHANGES.format(delta=delta, followed=sources, lock=CHANGE_LOCK)
 
 
 def _consume(
-    schemas_sql: str, today: date, *, record: bool = False, lock: str = "", commit: bool = False
+    today: date, schemas: list[str] | None = None, *, limit: int = 0, record: bool = False, commit: bool = False
 ) -> tuple[int, int, dict[str, set]]:
-    """Turn the logged changes of the (locked) tenants ``schemas_sql`` names into differences of their facts, in
-    one round trip (after ``lock``, when given; with ``commit``, as a transaction of its own, see ``_execute``).
-    Returns how many tenants that was, how many had changes, and the tables changed that some non-cells metric
-    follows, per schema (``_needs_queries``). With ``record``, one run is recorded for them all."""
-    call = prepared.call(_changes_statement(), [schemas_sql, lit(today), "true" if record else "false"])
-    locked, changed, followed = _execute(f"{lock}\n{call}", commit=commit)[0]
+    """Turn the logged changes of these tenants (None: of up to ``limit`` tenants with logged changes) into
+    differences of their facts, in one round trip, taking their change locks first (a busy tenant is left alone).
+    With ``commit`` it is a transaction of its own (see ``_execute``). Returns how many tenants were locked, how many
+    had changes, and the tables changed that some non-cells metric follows, per schema (``_needs_queries``). With
+    ``record``, one run is recorded for them all."""
+    wanted = "NULL" if schemas is None else _array(sorted(set(schemas)), "text")
+    call = prepared.call(_changes_statement(), [wanted, lit(today), "true" if record else "false", str(limit)])
+    locked, changed, followed = _execute(f"{SESSION_SETTINGS}\n{call}", commit=commit)[0]
     if isinstance(followed, str):
         followed = json.loads(followed)
     out: dict[str, set[str]] = {}
@@ -621,9 +623,12 @@ def _consume(
     return locked, changed, out
 
 
+# For the engine's transactions: plans of the prepared statements made once and kept (see _Prepared); no JIT (the
+# statements are many small scans: compiling them would take longer than running them); and no wait for the commit
+# to reach the disk — a crash may lose the last runs whole, never half of one (facts and consumed change log go
+# together), and they are run again.
 SESSION_SETTINGS = (
-    "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('jit', 'off', true),"
-    " set_config('synchronous_commit', 'off', true)"
+    "SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL jit = off; SET LOCAL synchronous_commit = off;"
 )
 
 
@@ -631,17 +636,11 @@ def _lock(schemas: list[str]) -> set[str]:
     """Take the change lock of these tenants where nobody holds it (a writer in flight, another run)."""
     if not schemas:
         return set()
-    with connection.cursor() as cur:
-        # For this transaction: plans of the prepared statements made once and kept (see _Prepared); no JIT (the
-        # statements are many small scans: compiling them would take longer than running them); and no wait for the
-        # commit to reach the disk — a crash may lose the last runs whole, never half of one (facts and consumed
-        # change log go together), and they are run again.
-        cur.execute(
-            f"SELECT s FROM ({SESSION_SETTINGS}) AS settings, unnest(%s::text[]) AS s"
-            " WHERE pg_try_advisory_xact_lock(%s, hashtext(s))",
-            [sorted(set(schemas)), CHANGE_LOCK],
-        )
-        return {row[0] for row in cur.fetchall()}
+    rows = _execute(
+        f"{SESSION_SETTINGS}\nSELECT s FROM unnest({_array(sorted(set(schemas)), 'text')}) AS s"
+        f" WHERE pg_try_advisory_xact_lock({CHANGE_LOCK}, hashtext(s));"
+    )
+    return {row[0] for row in rows}
 
 
 @functools.cache
@@ -696,7 +695,7 @@ def apply_changes(schemas: list[str] | None = None, *, today: date | None = None
     transaction in one round trip. The metrics that cannot follow changes cell by cell are then computed again for
     the tenants whose tables they read changed. Returns how many tenants changed and how many asked for were busy."""
     today = today or timezone.localdate()
-    locked, count, changed = _consume(LOCKED, today, record=True, lock=_lock_sql(schemas, limit), commit=True)
+    locked, count, changed = _consume(today, schemas, limit=limit, record=True, commit=True)
     if changed:
         _recompute_queries(changed, today)
     return {"tenants": count, "skipped": len(set(schemas)) - locked if schemas is not None else 0}
@@ -751,7 +750,7 @@ def recompute(items: list[tuple[str, str, date]], *, trigger: str = "manual", to
             doing = {(u.tenant.pk, k, lo) for u in units for k, lo, _hi in u.periods}
             changed = {}
             if mine:
-                _locked, _count, by_schema = _consume(_array([t.schema_name for t in mine.values()], "text"), today)
+                _locked, _count, by_schema = _consume(today, [t.schema_name for t in mine.values()])
                 changed = {tenants[schema].pk: sources for schema, sources in by_schema.items()}
             units += _recompute_after_changes(mine, changed, today, doing)
             _write_absolute(units, today)
