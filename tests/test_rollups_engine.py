@@ -16,7 +16,7 @@ from core.plugins import installed_metrics, metrics_for
 from dossiers import services as dossiers
 from dossiers.models import Assistance, Dossier
 from rollups import engine, services
-from rollups.models import Change, ComputedPeriod, FactDigest, RollupFact
+from rollups.models import Change, ComputedPeriod, DirtyPeriod, FactDigest, RollupFact
 from stations import services as stations
 from stations.models import ReceptionRecord, Station, Unit
 from tenants.models import Tenant
@@ -210,6 +210,33 @@ def test_a_trusted_digest_spares_the_comparison_then_the_nightly_run_compares_th
     assert_exact(tenant_a, tenant_b)
     assert not FactDigest.objects.filter(verified_at__lt=timezone.now() - timedelta(hours=1)).exists()
     assert_digests_describe_the_facts()
+
+
+def test_query_metrics_of_a_tenant_busy_after_its_changes_are_left_to_the_next_dispatch(
+    standards, tenant_a, tenant_b, persona, monkeypatch
+):
+    lived_in(tenant_a, persona("alice"), 3, 100)
+    lived_in(tenant_b, persona("bob"), 2, 300)
+    engine.recompute(items(tenant_a, tenant_b))
+    Change.objects.all().delete()
+    with schema_context(tenant_a.schema_name):
+        Unit.objects.filter(name="企业二").update(has_union=False)  # station coverage reads units: a query metric
+        Dossier.objects.filter(status="filed").update(tier="deep")  # a cells metric
+    # Between the changes' commit and the query metrics' own transaction, a writer takes tenant A's lock.
+    monkeypatch.setattr(engine, "_lock", lambda schemas: set())
+    assert engine.apply_changes([tenant_a.schema_name, tenant_b.schema_name]) == {"tenants": 1, "skipped": 0}
+    month = stored(tenant_a, "month", MONTH)
+    want = reference(tenant_a, "month", MONTH)
+    assert {k: v for k, v in month.items() if k[0] in CELLS} == {k: v for k, v in want.items() if k[0] in CELLS}
+    assert {k: v for k, v in month.items() if k[0] == "stations.coverage"} != {
+        k: v for k, v in want.items() if k[0] == "stations.coverage"
+    }
+    # ... so its current periods are marked dirty (the next dispatch computes them whole); tenant B's are not.
+    marked = set(DirtyPeriod.objects.values_list("tenant_id", "period_kind", "period_start"))
+    assert marked == {(tenant_a.pk, kind, start) for kind, start in services.current_periods()}
+    monkeypatch.undo()
+    engine.recompute([(tenant_a.schema_name, kind, start) for kind, start in services.current_periods()])
+    assert stored(tenant_a, "month", MONTH) == reference(tenant_a, "month", MONTH)
 
 
 def test_a_change_to_a_period_never_computed_waits_for_its_whole_computation(standards, tenant_a, tenant_b, persona):
