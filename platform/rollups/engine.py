@@ -324,14 +324,14 @@ sums AS MATERIALIZED (
 -- The (tenant, period, metric) whose stored cells may differ from the computed ones: no digest trusted, or another.
 stale AS MATERIALIZED (
     SELECT s.tenant_id, s.period_kind, s.period_start, s.metric, coalesce(x.digest, 0) AS digest,
-        coalesce(x.cells, 0) AS cells
+        coalesce(x.cells, 0) AS cells, g.ctid AS digest_row
     FROM scope s
     LEFT JOIN sums x ON x.tenant_id = s.tenant_id AND x.period_kind = s.period_kind
         AND x.period_start = s.period_start AND x.metric = s.metric
     LEFT JOIN public.rollups_factdigest g ON g.tenant_id = s.tenant_id AND g.period_kind = s.period_kind
         AND g.period_start = s.period_start AND g.metric = s.metric
-        AND g.verified_at > now() - interval '{trusted}'
-    WHERE g.digest IS DISTINCT FROM coalesce(x.digest, 0) OR g.cells IS DISTINCT FROM coalesce(x.cells, 0)
+    WHERE g.verified_at IS NULL OR g.verified_at <= now() - interval '{trusted}'
+        OR g.digest <> coalesce(x.digest, 0) OR g.cells <> coalesce(x.cells, 0)
 ),
 -- The stored cells of each stale (tenant, period, metric), by their key's index (OFFSET 0: a lookup per scope,
 -- whatever the estimates, never a scan of every tenant's facts).
@@ -365,13 +365,15 @@ written AS (
 removed AS (
     DELETE FROM public.rollups_rollupfact f USING diff d WHERE d.gone AND f.id = d.old_id RETURNING 1
 ),
--- The compared cells are now the computed ones: so is their digest.
+-- The compared cells are now the computed ones: so is their digest (updated in place where there is one).
 digested AS (
-    INSERT INTO public.rollups_factdigest AS g
-        (tenant_id, period_kind, period_start, metric, digest, cells, verified_at)
+    UPDATE public.rollups_factdigest g SET digest = s.digest, cells = s.cells, verified_at = now()
+    FROM stale s WHERE g.ctid = s.digest_row
+),
+digest_added AS (
+    INSERT INTO public.rollups_factdigest (tenant_id, period_kind, period_start, metric, digest, cells, verified_at)
     SELECT s.tenant_id, s.period_kind, s.period_start, s.metric, s.digest, s.cells, now() FROM stale s
-    ON CONFLICT (tenant_id, period_kind, period_start, metric)
-    DO UPDATE SET digest = EXCLUDED.digest, cells = EXCLUDED.cells, verified_at = EXCLUDED.verified_at
+    WHERE s.digest_row IS NULL
 )
 SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM removed)
 """.replace("{hash}", cell_hash("c.dims_key", "c.value", "c.rows")).replace("{trusted}", DIGEST_TRUSTED_FOR)
