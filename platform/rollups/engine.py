@@ -337,8 +337,8 @@ stale AS MATERIALIZED (
 -- whatever the estimates, never a scan of every tenant's facts).
 existing AS MATERIALIZED (
     SELECT e.* FROM stale s CROSS JOIN LATERAL (
-        SELECT e.id, e.tenant_id, e.period_kind::text AS period_kind, e.period_start, e.metric::text AS metric,
-            e.dims_key::text AS dims_key, e.value, e.rows
+        SELECT e.ctid AS fact_row, e.tenant_id, e.period_kind::text AS period_kind, e.period_start,
+            e.metric::text AS metric, e.dims_key::text AS dims_key, e.value, e.rows
         FROM public.rollups_rollupfact e WHERE e.tenant_id = s.tenant_id AND e.period_kind = s.period_kind
             AND e.period_start = s.period_start AND e.metric = s.metric
         OFFSET 0
@@ -346,8 +346,8 @@ existing AS MATERIALIZED (
 ),
 -- A full join (always a hash or merge join): what is new or changed, and what is gone.
 diff AS MATERIALIZED (
-    SELECT c.tenant_id, c.period_kind, c.period_start, c.metric, c.dims_key, c.value, c.rows, x.id AS old_id,
-        c.metric IS NULL AS gone, x.id IS NULL OR x.value <> c.value OR x.rows IS DISTINCT FROM c.rows AS changed
+    SELECT c.tenant_id, c.period_kind, c.period_start, c.metric, c.dims_key, c.value, c.rows, x.fact_row,
+        c.metric IS NULL AS gone, x.fact_row IS NULL OR x.value <> c.value OR x.rows IS DISTINCT FROM c.rows AS changed
     FROM (SELECT c.* FROM computed c JOIN stale s ON c.tenant_id = s.tenant_id AND c.period_kind = s.period_kind
             AND c.period_start = s.period_start AND c.metric = s.metric) c
     FULL JOIN existing x ON c.tenant_id = x.tenant_id AND c.period_kind = x.period_kind
@@ -363,7 +363,7 @@ written AS (
     RETURNING 1
 ),
 removed AS (
-    DELETE FROM public.rollups_rollupfact f USING diff d WHERE d.gone AND f.id = d.old_id RETURNING 1
+    DELETE FROM public.rollups_rollupfact f USING diff d WHERE d.gone AND f.ctid = d.fact_row RETURNING 1
 ),
 -- The compared cells are now the computed ones: so is their digest (updated in place where there is one).
 digested AS (
@@ -480,14 +480,20 @@ def _write_absolute(units: list[Unit], today: date) -> None:
 # -------------------------------------------------------------------------------------------------- changes
 APPLY_CHANGES = """
 -- The tenants asked for ($1), or else the active tenants with logged changes (up to $4, the first in schema order),
--- whose change lock nobody holds (a writer in flight, another run): taken here, kept until the commit.
-WITH locked AS MATERIALIZED (
+-- whose change lock nobody holds (a writer in flight, another run): taken here, kept until the commit. The tenants
+-- with changes are read from the log, each looked up by its schema (MATERIALIZED, OFFSET 0: the work follows the
+-- log, never the number of tenants, which the minute-by-minute path would otherwise pay for with an empty log).
+WITH logged AS MATERIALIZED (
+    SELECT DISTINCT c.schema_name AS s FROM public.rollups_change c WHERE $1::text[] IS NULL
+),
+locked AS MATERIALIZED (
     SELECT w.s FROM (
         SELECT unnest($1::text[]) WHERE $1 IS NOT NULL
         UNION ALL (
-            SELECT DISTINCT c.schema_name FROM public.rollups_change c JOIN public.tenants_tenant t
-                ON t.schema_name = c.schema_name AND t.is_active
-            WHERE $1 IS NULL ORDER BY 1 LIMIT $4
+            SELECT l.s FROM logged l CROSS JOIN LATERAL (
+                SELECT FROM public.tenants_tenant t WHERE t.schema_name = l.s AND t.is_active OFFSET 0
+            ) t
+            ORDER BY 1 LIMIT $4
         )
     ) AS w(s)
     WHERE pg_try_advisory_xact_lock({lock}, hashtext(w.s))
