@@ -148,6 +148,35 @@ def test_the_set_based_rollup_equals_the_reference_computation(standards, tenant
     assert_digests_describe_the_facts()
 
 
+def prepared_in_session() -> set[str]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'bangfu_rollup_%'")
+        return {row[0] for row in cur.fetchall()}
+
+
+def test_a_session_keeps_a_bounded_number_of_prepared_statements(standards, tenant_a, tenant_b, persona, settings):
+    lived_in(tenant_a, persona("alice"), 3, 100)
+    lived_in(tenant_b, persona("bob"), 2, 300)
+    settings.ROLLUP_PREPARED_STATEMENTS = 1
+    engine.prepared.forget()  # this session starts afresh
+    engine.recompute(items(tenant_a))
+    held_for_a = prepared_in_session()
+    assert len(held_for_a) == 1
+    engine.recompute(items(tenant_b))  # tenant_a's statement makes room for tenant_b's
+    held_for_b = prepared_in_session()
+    assert len(held_for_b) == 1 and held_for_b != held_for_a
+    with schema_context(tenant_a.schema_name):
+        Dossier.objects.filter(status="filed").update(status="lifted")
+    connection.set_schema_to_public()
+    engine.recompute(items(tenant_a))  # planned again, and exact
+    assert len(prepared_in_session()) == 1
+    assert_exact(tenant_a, tenant_b)
+    settings.ROLLUP_PREPARED_STATEMENTS = 100
+    engine.recompute(items(tenant_a, tenant_b))
+    assert len(prepared_in_session()) == 3  # both tenants' and the change statement
+    assert_exact(tenant_a, tenant_b)
+
+
 def test_logged_changes_carry_the_figures_cell_by_cell_only_for_their_tenant(standards, tenant_a, tenant_b, persona):
     alice = persona("alice")
     made = lived_in(tenant_a, alice, 6, 100)

@@ -144,6 +144,9 @@ _db.setdefault("TEST", {})["NAME"] = os.environ.get("BANGFU_TEST_DB_NAME", f"tes
 DATABASES = {"default": _db}
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The rollup engine's prepared statements a database session keeps (one per tenant computed whole, about 2 MB of
+# server memory each, and the change statement; rollups.engine._Prepared): the least recently used go beyond this.
+ROLLUP_PREPARED_STATEMENTS = int(os.environ.get("BANGFU_ROLLUP_PREPARED_STATEMENTS", "100"))
 
 # ---------------------------------------------------------------------------------------------- Redis etc.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")

@@ -14,9 +14,9 @@ Tenant schemas ─────────────────────�
   within ``DIGEST_TRUSTED_FOR``), the stored cells are these already and are not read. Elsewhere the result is
   compared with the stored facts (a full join) and only what differs is written: new and changed cells upserted,
   vanished cells deleted, the digest set. The statements are prepared once per database session and planned once
-  (``_Prepared``): a worker keeps its session, so later batches only run them. Metrics with only a Python
-  ``compute`` run per tenant in its schema and join the same transaction. The periods computed are recorded
-  (``ComputedPeriod``).
+  (``_Prepared``, up to a number per session): a worker keeps its session, so later batches only run them. Metrics
+  with only a Python ``compute`` run per tenant in its schema and join the same transaction. The periods computed
+  are recorded (``ComputedPeriod``).
 - **Changes** (``apply_changes()``): the triggers log, for every insert, update or delete of a watched table, the
   metric columns of the old and the new row. One round trip, one transaction, locks the tenants with logged
   changes (up to a batch), consumes their log and turns it into differences of the ``cells`` metrics — the old row
@@ -42,6 +42,7 @@ import hashlib
 import json
 import logging
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -241,7 +242,12 @@ class _Prepared:
     """Server-side prepared statements of a database session: each generated statement is planned once per session
     and reused by every later run (``plan_cache_mode = force_generic_plan`` in the engine's transactions); a batch
     of a hundred tenants otherwise spends longer planning its statements than running them. The worker keeps its
-    connections (``BANGFU_DB_CONN_MAX_AGE``), so its sessions keep their plans between tasks."""
+    connections (``BANGFU_DB_CONN_MAX_AGE``), so its sessions keep their plans between tasks.
+
+    A tenant's statement costs its session about 2 MB of server memory (the parse tree, the query and the plan, with
+    the core's metrics), so a session keeps at most ``ROLLUP_PREPARED_STATEMENTS`` of them: the least recently used
+    is deallocated (in the same round trip, after any use of it that comes earlier in the script) to make room. A
+    tenant whose statement was evicted has it planned again the next time (a few milliseconds)."""
 
     def __init__(self):
         self.sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -250,17 +256,33 @@ class _Prepared:
     def call(self, sql: str, args: list[str]) -> str:
         """SQL that executes ``sql`` (``$1``… placeholders) with the argument literals, preparing it if needed."""
         connection.ensure_connection()
-        known = self.sessions.setdefault(connection.connection, {})
-        name = known.get(sql)
+        known: OrderedDict[str, str] | None = self.sessions.get(connection.connection)
         prepare = ""
+        if known is None:
+            # A new session, or one after a failure: whatever it still holds of ours goes (and is not counted).
+            known = self.sessions[connection.connection] = OrderedDict()
+            prepare = "".join(f"DEALLOCATE {held};\n" for held in self._held())
+        name = known.get(sql)
         if name is None:
+            while len(known) >= max(1, settings.ROLLUP_PREPARED_STATEMENTS):
+                _sql, evicted = known.popitem(last=False)
+                prepare += f"DEALLOCATE {evicted};\n"
             name = f"bangfu_rollup_{self.generation}_{hashlib.sha256(sql.encode()).hexdigest()[:16]}"
-            prepare = f"PREPARE {name} AS {sql};\n"
+            prepare += f"PREPARE {name} AS {sql};\n"
             known[sql] = name
+        else:
+            known.move_to_end(sql)
         return f"{prepare}EXECUTE {name}({', '.join(args)});"
 
+    @staticmethod
+    def _held() -> list[str]:
+        with connection.connection.cursor() as cur:
+            cur.execute(r"SELECT name FROM pg_prepared_statements WHERE name LIKE 'bangfu\_rollup\_%'")
+            return [row[0] for row in cur.fetchall()]
+
     def forget(self):
-        """After a failure: what this session holds is uncertain; later statements get new names."""
+        """After a failure: what this session holds is uncertain; later statements get new names, and the next call
+        deallocates what the session still holds."""
         self.sessions.pop(connection.connection, None)
         self.generation += 1
 
