@@ -7,11 +7,12 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 from django.db.models import Count, Sum
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from dossiers.models import Dossier
 from rollups import services
-from rollups.models import Change, DirtyPeriod, Period, RollupFact, RollupRun
+from rollups.models import Change, DirtyPeriod, FactDigest, Period, RollupFact, RollupRun
 from stations import services as stations
 from stations.models import FundEntry, Unit
 from tests.factories import file, filed, household, resident_id
@@ -155,3 +156,31 @@ def test_the_municipal_user_cannot_open_a_countys_dossiers(standards, tenant_a, 
     assert client_for(tenant_a, mayor).get(f"/dossiers/{dossier.pk}/").status_code == 302  # to login: no member
     assert api_for(tenant_a, mayor).get(f"/api/dossiers/{dossier.pk}/").status_code == 401
     assert api_for(tenant_a, mayor).get("/api/dossiers/").status_code == 401
+
+
+def test_a_snapshots_year_figure_is_each_tenants_latest_month_with_figures(tenant_a, tenant_b):
+    """Dossiers by status are the state of a day, kept per month: a year's figure is, per tenant, that of its latest
+    month with figures in the year (found from the facts' digests), never a sum of months nor another year's."""
+    year = MONTH.year - 1
+    now = timezone.now()
+
+    def stored(tenant, month: date, filed: int):
+        dims = {"status": "filed"}
+        RollupFact.objects.create(
+            tenant=tenant, period_kind="month", period_start=month, metric="dossiers.count", dims=dims,
+            dims_key=services.dims_key(dims), value=Decimal(filed), rows=filed, computed_at=now,
+        )  # fmt: skip
+        FactDigest.objects.create(
+            tenant=tenant, period_kind="month", period_start=month, metric="dossiers.count", digest=0, cells=1,
+            verified_at=now,
+        )  # fmt: skip
+
+    stored(tenant_a, date(year, 3, 1), 5)
+    stored(tenant_a, date(year, 11, 1), 7)
+    stored(tenant_b, date(year, 6, 1), 4)
+    stored(tenant_b, date(year + 1, 1, 1), 9)  # the next year
+    facts = services.facts_for("dossiers.count", Period.YEAR, date(year, 1, 1))
+    got = {(f.tenant_id, f.period_start): f.value for f in facts}
+    assert got == {(tenant_a.pk, date(year, 11, 1)): 7, (tenant_b.pk, date(year, 6, 1)): 4}
+    figures = services.city_figures("dossiers.count", Period.YEAR, date(year, 1, 1), by_tenant=True)
+    assert {(row["tenant"], row["value"]) for row in figures} == {(tenant_a.name, 7), (tenant_b.name, 4)}

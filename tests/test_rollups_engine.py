@@ -69,9 +69,15 @@ def assert_exact(*tenants, after_changes=False):
 
 
 def assert_digests_describe_the_facts():
-    """Every digest is that of the stored cells of its (tenant, period, metric), worked out here from the facts."""
+    """Every digest is that of the stored cells of its (tenant, period, metric), worked out here from the facts; and
+    every fact's cell (computed by the database) is the one the engine looks it up by."""
     digest = engine.cell_hash("dims_key", "value", "rows")
     with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE f.cell <> {engine.cell_sql('f')}) FROM rollups_rollupfact f"
+        )
+        facts, astray = cur.fetchone()
+        assert facts and not astray
         cur.execute(
             f"SELECT tenant_id, period_kind, period_start, metric, bit_xor({digest}), count(*)"
             " FROM public.rollups_rollupfact GROUP BY 1, 2, 3, 4"

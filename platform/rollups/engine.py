@@ -12,8 +12,8 @@ Tenant schemas ─────────────────────�
   is grouped once and given the current month). The computed cells of each (tenant, period, metric) are hashed
   into a digest (``FactDigest``); where it equals the stored cells' digest (and that was verified cell by cell
   within ``DIGEST_TRUSTED_FOR``), the stored cells are these already and are not read. Elsewhere the result is
-  compared with the stored facts (a full join) and only what differs is written: new and changed cells upserted,
-  vanished cells deleted, the digest set. The statements are prepared once per database session and planned once
+  compared with the stored facts (a full join) and only what differs is written: new cells inserted, changed ones
+  updated, vanished ones deleted, the digest set. The statements are prepared once per database session and planned once
   (``_Prepared``, up to a number per session): a worker keeps its session, so later batches only run them. Metrics
   with only a Python ``compute`` run per tenant in its schema and join the same transaction. The periods computed
   are recorded (``ComputedPeriod``).
@@ -21,11 +21,11 @@ Tenant schemas ─────────────────────�
   metric columns of the old and the new row. One round trip, one transaction, locks the tenants with logged
   changes (up to a batch), consumes their log and turns it into differences of the ``cells`` metrics — the old row
   is -1 (and minus its amounts) in the cells it counted in, the new row +1 — for every computed period the row
-  counts in (a snapshot: the current month); each difference finds its cell by the unique key, which is then
-  updated in place, deleted (no rows left) or inserted, and the digests follow (the old cells' hashes out, the new
-  ones' in); one run is recorded. ``query`` metrics whose ``sources`` changed, and ``compute``-only metrics, are
-  then computed whole again for the tenant's current periods. The work is proportional to the changes, not to the
-  tenants' size.
+  counts in (a snapshot: the current month); each difference finds its cell by the primary key (tenant, cell:
+  ``cell_sql``), which is then updated in place, deleted (no rows left) or inserted, and the digests follow (the
+  old cells' hashes out, the new ones' in); one run is recorded. ``query`` metrics whose ``sources`` changed, and
+  ``compute``-only metrics, are then computed whole again for the tenant's current periods. The work is
+  proportional to the changes, not to the tenants' size.
 - **Consistency.** Both take, per tenant, ``pg_try_advisory_xact_lock(CHANGE_LOCK, hashtext(schema))`` before they
   read; a writer's trigger holds the same lock in shared mode until it commits. So the engine reads the log and
   the tables only when no writer of that tenant is in flight, a whole computation consumes the log it already
@@ -102,6 +102,18 @@ def cell_hash(key: str, value: str, rows: str) -> str:
     """SQL of a cell's 64-bit hash for its ``FactDigest``: of its key, seeded with the hash of its value as stored
     (2 decimals) and of its rows (-1: none)."""
     return f"hashtextextended({key}, hash_numeric_extended(({value})::numeric(20, 2), coalesce({rows}, -1)))"
+
+
+def cell_sql(alias: str) -> str:
+    """SQL of a fact's cell: a 64-bit hash of its key within its tenant (period, metric, dimensions), the second
+    column of the facts' primary key, which the database computes as it stores a fact (``RollupFact.cell``, the
+    same expression). The key's own columns are stored too and every lookup compares them: two keys of one tenant
+    with the same hash (one chance in four billion for a tenant of 100,000 cells) are refused by the primary key
+    (an error, never a merged cell)."""
+    return (
+        f"hashtextextended({alias}.metric || '|' || {alias}.period_kind || '|' || {alias}.dims_key,"
+        f" {alias}.period_start - DATE '2000-01-01')"
+    )
 
 
 @dataclass(frozen=True)
@@ -375,13 +387,18 @@ diff AS MATERIALIZED (
     FULL JOIN existing x ON c.tenant_id = x.tenant_id AND c.period_kind = x.period_kind
         AND c.period_start = x.period_start AND c.metric = x.metric AND c.dims_key = x.dims_key
 ),
-written AS (
-    INSERT INTO public.rollups_rollupfact AS f
+-- Every stored cell of a stale scope was read (the tenant's lock keeps other writers out): a cell not found is new,
+-- and inserted (a cell hashing like another of the tenant is refused by the primary key, see cell_sql).
+inserted AS (
+    INSERT INTO public.rollups_rollupfact
         (tenant_id, period_kind, period_start, metric, dims, dims_key, value, rows, computed_at)
     SELECT d.tenant_id, d.period_kind, d.period_start, d.metric, d.dims_key::jsonb, d.dims_key, d.value, d.rows, now()
-    FROM diff d WHERE NOT d.gone AND d.changed
-    ON CONFLICT (tenant_id, period_kind, period_start, metric, dims_key)
-    DO UPDATE SET value = EXCLUDED.value, rows = EXCLUDED.rows, computed_at = EXCLUDED.computed_at
+    FROM diff d WHERE NOT d.gone AND d.fact_row IS NULL
+    RETURNING 1
+),
+rewritten AS (
+    UPDATE public.rollups_rollupfact f SET value = d.value, rows = d.rows, computed_at = now()
+    FROM diff d WHERE NOT d.gone AND d.changed AND f.ctid = d.fact_row
     RETURNING 1
 ),
 removed AS (
@@ -397,7 +414,7 @@ digest_added AS (
     SELECT s.tenant_id, s.period_kind, s.period_start, s.metric, s.digest, s.cells, now() FROM stale s
     WHERE s.digest_row IS NULL
 )
-SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM removed)
+SELECT (SELECT count(*) FROM inserted) + (SELECT count(*) FROM rewritten) + (SELECT count(*) FROM removed)
 """.replace("{hash}", cell_hash("c.dims_key", "c.value", "c.rows")).replace("{trusted}", DIGEST_TRUSTED_FOR)
 COMPUTED = "computed(tenant_id, period_kind, period_start, metric, dims_key, rows, value) AS MATERIALIZED ({})"
 NOTHING = "SELECT NULL::bigint, NULL::text, NULL::date, NULL::text, NULL::text, NULL::bigint, NULL::numeric WHERE FALSE"
@@ -500,7 +517,8 @@ def _write_absolute(units: list[Unit], today: date) -> None:
 
 
 # -------------------------------------------------------------------------------------------------- changes
-APPLY_CHANGES = """
+APPLY_CHANGES = (
+    """
 -- The tenants asked for ($1), or else the active tenants with logged changes (up to $4, the first in schema order),
 -- whose change lock nobody holds (a writer in flight, another run): taken here, kept until the commit. The tenants
 -- with changes are read from the log, each looked up by its schema (MATERIALIZED, OFFSET 0: the work follows the
@@ -531,15 +549,15 @@ taken AS MATERIALIZED (
 ),
 delta(tenant_id, period_kind, period_start, metric, dims_key, rows, value) AS MATERIALIZED ({delta}),
 -- Each difference with the cell it goes to, if that cell exists (the tenants' locks keep other writers out). Every
--- lookup goes by the cells' unique key, whatever the estimates (OFFSET 0: never a scan of every tenant's facts), and
--- the writes that follow find the row by its address (ctid).
+-- lookup goes by the primary key (tenant, cell hash) and compares the key itself, whatever the estimates (OFFSET 0:
+-- never a scan of every tenant's facts), and the writes that follow find the row by its address (ctid).
 matched AS MATERIALIZED (
     SELECT d.*, f.ctid AS fact_row, f.value AS old_value, f.rows AS old_rows,
         coalesce(f.rows, 0) + d.rows AS new_rows, coalesce(f.value, 0) + d.value AS new_value
-    FROM delta d LEFT JOIN LATERAL (
+    FROM (SELECT d.*, {cell} AS cell FROM delta d) d LEFT JOIN LATERAL (
         SELECT f.ctid, f.value, f.rows FROM public.rollups_rollupfact f WHERE f.tenant_id = d.tenant_id
-            AND f.period_kind = d.period_kind AND f.period_start = d.period_start AND f.metric = d.metric
-            AND f.dims_key = d.dims_key
+            AND f.cell = d.cell AND f.period_kind = d.period_kind AND f.period_start = d.period_start
+            AND f.metric = d.metric AND f.dims_key = d.dims_key
         OFFSET 0
     ) f ON TRUE
 ),
@@ -588,8 +606,9 @@ recorded AS (
 -- The tenants locked, those that had changes, and the tables changed that some non-cells metric follows.
 SELECT (SELECT count(*) FROM locked), (SELECT count(*) FROM (SELECT DISTINCT schema_name FROM taken) s),
     (SELECT coalesce(json_agg(x), '[]') FROM (SELECT DISTINCT schema_name, source FROM taken WHERE {followed}) x)
-""".replace("{old_hash}", cell_hash("m.dims_key", "m.old_value", "m.old_rows")).replace(
-    "{new_hash}", cell_hash("m.dims_key", "m.new_value", "m.new_rows")
+""".replace("{old_hash}", cell_hash("m.dims_key", "m.old_value", "m.old_rows"))
+    .replace("{new_hash}", cell_hash("m.dims_key", "m.new_value", "m.new_rows"))
+    .replace("{cell}", cell_sql("d"))
 )
 
 

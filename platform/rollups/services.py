@@ -26,12 +26,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from rollups import engine
 from rollups.engine import period_bounds
-from rollups.models import Change, DirtyPeriod, Period, RollupFact, RollupRun
+from rollups.models import Change, DirtyPeriod, FactDigest, Period, RollupFact, RollupRun
 
 BATCH_SIZE = 50
 # Applying logged changes costs in proportion to the changes, not to the tenants: bigger batches, fewer tasks.
@@ -180,23 +180,26 @@ def snapshot_metrics() -> frozenset[str]:
 
 def period_filter(kind: str, start: date, metrics) -> models.Q:
     """The facts of these metrics for a period. A snapshot metric (dossiers by status: the state of a day) is kept
-    per month; its figure for a year is, per tenant, that of the year's latest month with figures."""
+    per month; its figure for a year is, per tenant, that of the year's latest month with figures. Those months are
+    found once, from the digests of the stored facts (a row per tenant, month and metric, counting its cells), not
+    per fact."""
     lo, hi = period_bounds(kind, start)
     metrics = set(metrics)
     snapshots = metrics & snapshot_metrics() if kind == Period.YEAR else set()
     q = models.Q(metric__in=metrics - snapshots, period_kind=kind, period_start=lo)
     if snapshots:
         latest = (
-            RollupFact.objects.filter(
-                tenant_id=models.OuterRef("tenant_id"),
-                metric=models.OuterRef("metric"),
-                period_kind=Period.MONTH,
-                period_start__range=(lo, hi),
+            FactDigest.objects.filter(
+                metric__in=snapshots, period_kind=Period.MONTH, period_start__range=(lo, hi), cells__gt=0
             )
-            .order_by("-period_start")
-            .values("period_start")[:1]
+            .values("metric", "tenant_id")
+            .annotate(month=Max("period_start"))
         )
-        q |= models.Q(metric__in=snapshots, period_kind=Period.MONTH, period_start=models.Subquery(latest))
+        tenants_of: dict[tuple[str, date], list[int]] = {}
+        for row in latest:
+            tenants_of.setdefault((row["metric"], row["month"]), []).append(row["tenant_id"])
+        for (metric, month), tenants in sorted(tenants_of.items()):
+            q |= models.Q(metric=metric, period_kind=Period.MONTH, period_start=month, tenant_id__in=tenants)
     return q
 
 
