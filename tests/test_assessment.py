@@ -26,7 +26,6 @@ def fact(tenant, metric, value, dims=None, kind="year", start=date(YEAR, 1, 1)):
         period_kind=kind,
         period_start=start,
         metric=metric,
-        dims=dims,
         dims_key=dims_key(dims),
         value=Decimal(value),
         computed_at=timezone.now(),

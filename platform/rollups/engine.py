@@ -391,8 +391,8 @@ diff AS MATERIALIZED (
 -- and inserted (a cell hashing like another of the tenant is refused by the primary key, see cell_sql).
 inserted AS (
     INSERT INTO public.rollups_rollupfact
-        (tenant_id, period_kind, period_start, metric, dims, dims_key, value, rows, computed_at)
-    SELECT d.tenant_id, d.period_kind, d.period_start, d.metric, d.dims_key::jsonb, d.dims_key, d.value, d.rows, now()
+        (tenant_id, period_kind, period_start, metric, dims_key, value, rows, computed_at)
+    SELECT d.tenant_id, d.period_kind, d.period_start, d.metric, d.dims_key, d.value, d.rows, now()
     FROM diff d WHERE NOT d.gone AND d.fact_row IS NULL
     RETURNING 1
 ),
@@ -571,9 +571,8 @@ updated AS (
 ),
 inserted AS (
     INSERT INTO public.rollups_rollupfact
-        (tenant_id, period_kind, period_start, metric, dims, dims_key, value, rows, computed_at)
-    SELECT m.tenant_id, m.period_kind, m.period_start, m.metric, m.dims_key::jsonb, m.dims_key, m.new_value,
-        m.new_rows, now()
+        (tenant_id, period_kind, period_start, metric, dims_key, value, rows, computed_at)
+    SELECT m.tenant_id, m.period_kind, m.period_start, m.metric, m.dims_key, m.new_value, m.new_rows, now()
     FROM matched m WHERE m.fact_row IS NULL AND m.new_rows > 0
 ),
 -- The digests follow the cells (FactDigest): the old cells' hashes out, the new ones' in. A missing digest stays
