@@ -838,32 +838,42 @@ def _start_runs(keys: list[tuple[int, str, date]], trigger: str, started: dateti
         return {(t, k, s): pk for t, k, s, pk in cur.fetchall()}
 
 
+# Prepared like the tenants' statements: $1 run ids, $2 tenant ids, $3 kinds, $4 first days, $5 last days, $6 when the
+# runs started, $7 when they finished.
 FINISH = """
-WITH done(run_id, tenant_id, period_kind, period_start, period_end) AS (VALUES {values}),
+WITH done(run_id, tenant_id, period_kind, period_start, period_end) AS MATERIALIZED (
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::date[], $5::date[])
+),
 runs AS (
     -- The facts of the tenant-period, as their digests count them (see FactDigest).
-    UPDATE public.rollups_rolluprun r SET status = 'ok', finished_at = %(finished)s, facts = (
+    UPDATE public.rollups_rolluprun r SET status = 'ok', finished_at = $7::timestamptz, facts = (
         SELECT coalesce(sum(g.cells), 0) FROM public.rollups_factdigest g WHERE g.tenant_id = d.tenant_id
             AND g.period_kind = d.period_kind AND g.period_start = d.period_start)
     FROM done d WHERE r.id = d.run_id
 ),
 computed AS (
     INSERT INTO public.rollups_computedperiod (tenant_id, period_kind, period_start, period_end, computed_at)
-    SELECT tenant_id, period_kind, period_start, period_end, %(finished)s FROM done
+    SELECT tenant_id, period_kind, period_start, period_end, $7::timestamptz FROM done
     ON CONFLICT (tenant_id, period_kind, period_start) DO UPDATE SET computed_at = EXCLUDED.computed_at
 )
 -- The dirty marks these runs answer, unless renewed while they ran.
 DELETE FROM public.rollups_dirtyperiod x USING done d WHERE x.tenant_id = d.tenant_id
-    AND x.period_kind = d.period_kind AND x.period_start = d.period_start AND x.marked_at <= %(started)s
+    AND x.period_kind = d.period_kind AND x.period_start = d.period_start AND x.marked_at <= $6::timestamptz
 """
 
 
 def _finish(runs: dict[int, tuple[int, str, date]], started: datetime, finished: datetime) -> None:
     """Record the runs as done (with the number of facts of each tenant-period), the periods as computed, and
-    clear the dirty marks they answer: one statement."""
-    values = ", ".join(
-        f"({run}, {tenant}, {lit(kind)}, {lit(start)}, {lit(period_bounds(kind, start)[1])})"
-        for run, (tenant, kind, start) in runs.items()
-    )
-    with connection.cursor() as cur:
-        cur.execute(FINISH.format(values=values), {"started": started, "finished": finished})
+    clear the dirty marks they answer: one prepared statement."""
+    ids, tenants, kinds, starts = zip(*((run, *key) for run, key in runs.items()), strict=True)
+    ends = [period_bounds(kind, start)[1] for kind, start in zip(kinds, starts, strict=True)]
+    args = [
+        _array(ids, "bigint"),
+        _array(tenants, "bigint"),
+        _array(kinds, "text"),
+        _array(starts, "date"),
+        _array(ends, "date"),
+        lit(started.isoformat()),
+        lit(finished.isoformat()),
+    ]
+    _execute(prepared.call(FINISH, args))
