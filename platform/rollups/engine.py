@@ -259,30 +259,36 @@ class _Prepared:
     A tenant's statement costs its session about 2 MB of server memory (the parse tree, the query and the plan, with
     the core's metrics), so a session keeps at most ``ROLLUP_PREPARED_STATEMENTS`` of them: the least recently used
     is deallocated (in the same round trip, after any use of it that comes earlier in the script) to make room. A
-    tenant whose statement was evicted has it planned again the next time (a few milliseconds)."""
+    tenant whose statement was evicted has it planned again the next time (a few milliseconds). The engine's own
+    statements (``kept``: the change statement, the runs' record), a few in all and used by every batch, are kept
+    besides, never evicted: otherwise, with as many tenants as the bound, every batch would evict the statement it
+    needs next and plan everything again."""
 
     def __init__(self):
         self.sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.generation = 0
 
-    def call(self, sql: str, args: list[str]) -> str:
-        """SQL that executes ``sql`` (``$1``… placeholders) with the argument literals, preparing it if needed."""
+    def call(self, sql: str, args: list[str], *, kept: bool = False) -> str:
+        """SQL that executes ``sql`` (``$1``… placeholders) with the argument literals, preparing it if needed;
+        ``kept``: one of the engine's own statements, kept besides the bounded ones."""
         connection.ensure_connection()
-        known: OrderedDict[str, str] | None = self.sessions.get(connection.connection)
+        session: tuple[OrderedDict[str, str], dict[str, str]] | None = self.sessions.get(connection.connection)
         prepare = ""
-        if known is None:
+        if session is None:
             # A new session, or one after a failure: whatever it still holds of ours goes (and is not counted).
-            known = self.sessions[connection.connection] = OrderedDict()
+            session = self.sessions[connection.connection] = (OrderedDict(), {})
             prepare = "".join(f"DEALLOCATE {held};\n" for held in self._held())
+        bounded, own = session
+        known = own if kept else bounded
         name = known.get(sql)
         if name is None:
-            while len(known) >= max(1, settings.ROLLUP_PREPARED_STATEMENTS):
+            while not kept and len(known) >= max(1, settings.ROLLUP_PREPARED_STATEMENTS):
                 _sql, evicted = known.popitem(last=False)
                 prepare += f"DEALLOCATE {evicted};\n"
             name = f"bangfu_rollup_{self.generation}_{hashlib.sha256(sql.encode()).hexdigest()[:16]}"
             prepare += f"PREPARE {name} AS {sql};\n"
             known[sql] = name
-        else:
+        elif not kept:
             known.move_to_end(sql)
         return f"{prepare}EXECUTE {name}({', '.join(args)});"
 
@@ -661,7 +667,8 @@ def _consume(
     had changes, and the tables changed that some non-cells metric follows, per schema (``_needs_queries``). With
     ``record``, one run is recorded for them all."""
     wanted = "NULL" if schemas is None else _array(sorted(set(schemas)), "text")
-    call = prepared.call(_changes_statement(), [wanted, lit(today), "true" if record else "false", str(limit)])
+    args = [wanted, lit(today), "true" if record else "false", str(limit)]
+    call = prepared.call(_changes_statement(), args, kept=True)
     locked, changed, followed = _execute(f"{SESSION_SETTINGS}\n{call}", commit=commit)[0]
     if isinstance(followed, str):
         followed = json.loads(followed)
@@ -876,4 +883,4 @@ def _finish(runs: dict[int, tuple[int, str, date]], started: datetime, finished:
         lit(started.isoformat()),
         lit(finished.isoformat()),
     ]
-    _execute(prepared.call(FINISH, args))
+    _execute(prepared.call(FINISH, args, kept=True))
