@@ -527,8 +527,8 @@ APPLY_CHANGES = (
     """
 -- The tenants asked for ($1), or else the active tenants with logged changes (up to $4, the first in schema order),
 -- whose change lock nobody holds (a writer in flight, another run): taken here, kept until the commit. The tenants
--- with changes are read from the log, each looked up by its schema (MATERIALIZED, OFFSET 0: the work follows the
--- log, never the number of tenants, which the minute-by-minute path would otherwise pay for with an empty log).
+-- with changes are read from the log (MATERIALIZED: once) and joined to the tenants as the planner sees fit, never
+-- looked up one by one: with a few hundred tenants it would scan them all for each (4 ms of an 18 ms apply at 200).
 WITH logged AS MATERIALIZED (
     SELECT DISTINCT c.schema_name AS s FROM public.rollups_change c WHERE $1::text[] IS NULL
 ),
@@ -536,9 +536,7 @@ locked AS MATERIALIZED (
     SELECT w.s FROM (
         SELECT unnest($1::text[]) WHERE $1 IS NOT NULL
         UNION ALL (
-            SELECT l.s FROM logged l CROSS JOIN LATERAL (
-                SELECT FROM public.tenants_tenant t WHERE t.schema_name = l.s AND t.is_active OFFSET 0
-            ) t
+            SELECT l.s FROM logged l JOIN public.tenants_tenant t ON t.schema_name = l.s AND t.is_active
             ORDER BY 1 LIMIT $4
         )
     ) AS w(s)
