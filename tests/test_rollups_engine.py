@@ -163,24 +163,25 @@ def prepared_in_session() -> set[str]:
 def test_a_session_keeps_a_bounded_number_of_prepared_statements(standards, tenant_a, tenant_b, persona, settings):
     lived_in(tenant_a, persona("alice"), 3, 100)
     lived_in(tenant_b, persona("bob"), 2, 300)
-    # The engine's own two statements (the changes, the runs' record) are kept besides the tenants' bounded ones.
+    # The engine's own three statements (the changes, the runs' start and their end) are kept besides the tenants'
+    # bounded ones.
     settings.ROLLUP_PREPARED_STATEMENTS = 1
     engine.prepared.forget()  # this session starts afresh
     engine.recompute(items(tenant_a))
     held_for_a = prepared_in_session()
-    assert len(held_for_a) == 1 + 2
+    assert len(held_for_a) == 1 + 3
     engine.recompute(items(tenant_b))  # tenant_a's statement makes room for tenant_b's
     held_for_b = prepared_in_session()
-    assert len(held_for_b) == 1 + 2 and len(held_for_b & held_for_a) == 2
+    assert len(held_for_b) == 1 + 3 and len(held_for_b & held_for_a) == 3
     with schema_context(tenant_a.schema_name):
         Dossier.objects.filter(status="filed").update(status="lifted")
     connection.set_schema_to_public()
     engine.recompute(items(tenant_a))  # planned again, and exact
-    assert len(prepared_in_session()) == 1 + 2
+    assert len(prepared_in_session()) == 1 + 3
     assert_exact(tenant_a, tenant_b)
     settings.ROLLUP_PREPARED_STATEMENTS = 100
     engine.recompute(items(tenant_a, tenant_b))
-    assert len(prepared_in_session()) == 2 + 2  # both tenants', and the engine's own
+    assert len(prepared_in_session()) == 2 + 3  # both tenants', and the engine's own
     assert_exact(tenant_a, tenant_b)
 
 

@@ -187,13 +187,12 @@ def children(pid: int) -> list[int]:
 
 
 def waiting_on_lock(committed) -> list[int]:
-    """Backends of this database waiting for a lock on rollups_computedperiod (a fresh look every time: `committed`
-    may be inside the transaction holding it, and a transaction keeps one snapshot of pg_stat_activity)."""
-    committed("SELECT pg_stat_clear_snapshot()")
+    """Backends of this database waiting for a lock on rollups_computedperiod, found by the lock itself (pg_locks is
+    read afresh every time, even inside the transaction holding it), not by the text of their query: a run sends
+    many statements at once, and pg_stat_activity cuts the text short."""
     rows = committed(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        " AND query LIKE %s",
-        ["%rollups_computedperiod%"],
+        "SELECT pid FROM pg_locks WHERE NOT granted AND relation = 'public.rollups_computedperiod'::regclass"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
     )
     return [pid for (pid,) in rows]
 

@@ -43,6 +43,7 @@ import json
 import logging
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -308,19 +309,19 @@ class _Prepared:
 prepared = _Prepared()
 
 
-def _execute(script: str, *, commit: bool = False):
-    """Run statements in one round trip; returns the rows of the last one that returns rows. With ``commit``, and
-    outside a transaction of the caller's, the statements are one transaction of their own, begun and committed in
-    that same round trip (the engine's SQL names every table with its schema: no search path is set)."""
+def _execute(script: str, *, commit: bool = False) -> list[list[tuple]]:
+    """Run statements in one round trip; returns the rows of each one that returns rows, in order. With ``commit``,
+    and outside a transaction of the caller's, the statements are one transaction of their own, begun and committed
+    in that same round trip (the engine's SQL names every table with its schema: no search path is set)."""
     own = commit and not connection.in_atomic_block
     connection.ensure_connection()
-    rows = None
+    results = []
     with connection.connection.cursor() as cur:
         try:
             cur.execute(f"BEGIN;\n{script}\nCOMMIT;" if own else script)
             while True:
                 if cur.description:
-                    rows = cur.fetchall()
+                    results.append(cur.fetchall())
                 if not cur.nextset():
                     break
         except Exception:
@@ -328,7 +329,7 @@ def _execute(script: str, *, commit: bool = False):
             if own:
                 cur.execute("ROLLBACK")
             raise
-    return rows
+    return results
 
 
 def _array(values, sql_type: str) -> str:
@@ -506,8 +507,13 @@ def _python_statement(units: list[Unit]) -> str | None:
     return f"WITH {COMPUTED.format(computed)},\n{WRITE.format(scope='VALUES ' + ', '.join(scope))};"
 
 
-def _write_absolute(units: list[Unit], today: date) -> None:
-    """Compute the units whole and write what differs: one prepared statement per tenant, all sent at once."""
+def _write_absolute(units: list[Unit], today: date, *, then: Callable[[], str] | None = None) -> None:
+    """Compute the units whole and write what differs: one prepared statement per tenant, all sent at once (with
+    ``then``, the statement it gives runs after them in the same round trip).
+
+    The ``compute``-only metrics run first: a plugin's failure there comes before any statement is counted as
+    prepared in this session (``_Prepared.call``) without being sent."""
+    python = _python_statement(units)
     script = []
     for unit in units:
         metrics = [m for m in unit.metrics if m.cells or m.query]
@@ -515,9 +521,10 @@ def _write_absolute(units: list[Unit], today: date) -> None:
             kinds, firsts, lasts = zip(*unit.periods, strict=True)
             args = [_array(kinds, "text"), _array(firsts, "date"), _array(lasts, "date"), lit(today)]
             script.append(prepared.call(_tenant_statement(unit.tenant, metrics), args))
-    python = _python_statement(units)
     if python:
         script.append(python)
+    if then:
+        script.append(then())
     if script:
         _execute("\n".join(script))
 
@@ -665,14 +672,23 @@ def _consume(
     had changes, and the tables changed that some non-cells metric follows, per schema (``_needs_queries``). With
     ``record``, one run is recorded for them all."""
     wanted = "NULL" if schemas is None else _array(sorted(set(schemas)), "text")
+    call = _consume_call(today, wanted, limit=limit, record=record)
+    return _consumed(_execute(f"{SESSION_SETTINGS}\n{call}", commit=commit)[-1][0])
+
+
+def _consume_call(today: date, wanted: str, *, limit: int = 0, record: bool = False) -> str:
+    """The change statement's execution for the tenants of ``wanted`` (SQL of a text array, or NULL)."""
     args = [wanted, lit(today), "true" if record else "false", str(limit)]
-    call = prepared.call(_changes_statement(), args, kept=True)
-    locked, changed, followed = _execute(f"{SESSION_SETTINGS}\n{call}", commit=commit)[0]
+    return prepared.call(_changes_statement(), args, kept=True)
+
+
+def _consumed(row: tuple) -> tuple[int, int, dict[str, set]]:
+    locked, changed, followed = row
     if isinstance(followed, str):
         followed = json.loads(followed)
     out: dict[str, set[str]] = {}
-    for row in followed:
-        out.setdefault(row["schema_name"], set()).add(row["source"])
+    for source in followed:
+        out.setdefault(source["schema_name"], set()).add(source["source"])
     return locked, changed, out
 
 
@@ -692,8 +708,29 @@ def _lock(schemas: list[str]) -> set[str]:
     rows = _execute(
         f"{SESSION_SETTINGS}\nSELECT s FROM unnest({_array(sorted(set(schemas)), 'text')}) AS s"
         f" WHERE pg_try_advisory_xact_lock({CHANGE_LOCK}, hashtext(s));"
-    )
+    )[-1]
     return {row[0] for row in rows}
+
+
+# The tenants ``_lock_and_consume`` locked, for its second statement (a setting local to the transaction).
+LOCKED_SETTING = "bangfu.rollup_locked"
+
+
+def _lock_and_consume(schemas: list[str], today: date) -> tuple[set[str], dict[str, set]]:
+    """``_lock`` these tenants, then consume the logged changes of those locked (``_consume``), in one round trip:
+    the first statement hands the tenants it locked to the second through a setting local to the transaction, and
+    the second, a statement of its own, reads the log only once the locks are held (a writer that commits between
+    two statements is then either wholly in the log the second reads, or still holds its tenant's lock)."""
+    if not schemas:
+        return set(), {}
+    lock = (
+        f"SELECT coalesce(array_agg(s), '{{}}'), set_config('{LOCKED_SETTING}', coalesce(string_agg(s, ','), ''), true)"
+        f" FROM unnest({_array(sorted(set(schemas)), 'text')}) AS s"
+        f" WHERE pg_try_advisory_xact_lock({CHANGE_LOCK}, hashtext(s));"
+    )
+    consume = _consume_call(today, f"string_to_array(current_setting('{LOCKED_SETTING}'), ',')")
+    (locked,), (consumed,) = _execute(f"{SESSION_SETTINGS}\n{lock}\n{consume}")
+    return set(locked[0]), _consumed(consumed)[2]
 
 
 @functools.cache
@@ -786,7 +823,7 @@ def recompute(items: list[tuple[str, str, date]], *, trigger: str = "manual", to
     for schema, kind, start in items:
         lo, hi = period_bounds(kind, start if isinstance(start, date) else date.fromisoformat(start))
         wanted.setdefault(schema, {})[(kind, lo)] = hi
-    tenants = {t.schema_name: t for t in Tenant.objects.filter(schema_name__in=list(wanted))}
+    tenants = {t.schema_name: t for t in Tenant.objects.filter(schema_name__in=list(wanted)).order_by()}
     prefetch_active_plugins(tenants.values())
     started = timezone.now()
     run_of = _start_runs(
@@ -794,22 +831,19 @@ def recompute(items: list[tuple[str, str, date]], *, trigger: str = "manual", to
     )
     try:
         with transaction.atomic():
-            locked = _lock(list(tenants))
+            # The locks and the logged changes they cover (included in what is computed here), then the whole
+            # computation and the runs' record: two round trips.
+            locked, by_schema = _lock_and_consume(list(tenants), today)
             mine = {tenants[s].pk: tenants[s] for s in locked}
             units = [
                 Unit(tenants[s], [(k, lo, hi) for (k, lo), hi in sorted(wanted[s].items())], metrics_for(tenants[s]))
                 for s in sorted(locked)
             ]
             doing = {(u.tenant.pk, k, lo) for u in units for k, lo, _hi in u.periods}
-            changed = {}
-            if mine:
-                _locked, _count, by_schema = _consume(today, [t.schema_name for t in mine.values()])
-                changed = {tenants[schema].pk: sources for schema, sources in by_schema.items()}
+            changed = {tenants[schema].pk: sources for schema, sources in by_schema.items()}
             units += _recompute_after_changes(mine, changed, today, doing)
-            _write_absolute(units, today)
-            finished = timezone.now()
-            if doing:
-                _finish({run_of[key]: key for key in doing}, started, finished)
+            runs = {run_of[key]: key for key in doing}
+            _write_absolute(units, today, then=(lambda: _finish_call(runs, started)) if runs else None)
     except Exception as exc:
         RollupRun.objects.filter(pk__in=list(run_of.values())).update(
             status=RollupRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
@@ -825,26 +859,28 @@ def recompute(items: list[tuple[str, str, date]], *, trigger: str = "manual", to
     return {"done": len(doing), "skipped": len(skipped), "runs": [run_of[k] for k in sorted(doing)]}
 
 
+# Prepared like the tenants' statements: $1 tenant ids, $2 kinds, $3 first days, $4 trigger, $5 when they started.
+START_RUNS = """
+INSERT INTO public.rollups_rolluprun (tenant_id, period_kind, period_start, trigger, status, started_at, facts, error)
+SELECT x.t, x.k, x.s, $4, 'running', $5, 0, '' FROM unnest($1::bigint[], $2::text[], $3::date[]) AS x(t, k, s)
+RETURNING tenant_id, period_kind, period_start, id
+"""
+
+
 def _start_runs(keys: list[tuple[int, str, date]], trigger: str, started: datetime) -> dict[tuple, int]:
     """Record the runs of these (tenant id, kind, start) as running, before the computation and outside its
     transaction (a worker that dies leaves them running: shown as failed after the time limit); returns their
-    ids (one statement)."""
+    ids (one prepared statement)."""
     if not keys:
         return {}
     tenant_ids, kinds, starts = zip(*keys, strict=True)
-    with connection.cursor() as cur:
-        cur.execute(
-            "INSERT INTO public.rollups_rolluprun"
-            " (tenant_id, period_kind, period_start, trigger, status, started_at, facts, error)"
-            " SELECT x.t, x.k, x.s, %s, 'running', %s, 0, '' FROM unnest(%s::bigint[], %s::text[], %s::date[])"
-            " AS x(t, k, s) RETURNING tenant_id, period_kind, period_start, id",
-            [trigger, started, list(tenant_ids), list(kinds), list(starts)],
-        )
-        return {(t, k, s): pk for t, k, s, pk in cur.fetchall()}
+    args = [_array(tenant_ids, "bigint"), _array(kinds, "text"), _array(starts, "date"), lit(trigger)]
+    rows = _execute(prepared.call(START_RUNS, [*args, lit(started.isoformat())], kept=True))[-1]
+    return {(t, k, s): pk for t, k, s, pk in rows}
 
 
 # Prepared like the tenants' statements: $1 run ids, $2 tenant ids, $3 kinds, $4 first days, $5 last days, $6 when the
-# runs started, $7 when they finished.
+# runs started, $7 when they finished (the clock's time as it runs, after the computation it follows).
 FINISH = """
 WITH done(run_id, tenant_id, period_kind, period_start, period_end) AS MATERIALIZED (
     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::date[], $5::date[])
@@ -867,9 +903,10 @@ DELETE FROM public.rollups_dirtyperiod x USING done d WHERE x.tenant_id = d.tena
 """
 
 
-def _finish(runs: dict[int, tuple[int, str, date]], started: datetime, finished: datetime) -> None:
-    """Record the runs as done (with the number of facts of each tenant-period), the periods as computed, and
-    clear the dirty marks they answer: one prepared statement."""
+def _finish_call(runs: dict[int, tuple[int, str, date]], started: datetime) -> str:
+    """The statement recording the runs as done (with the number of facts of each tenant-period), the periods as
+    computed, and clearing the dirty marks they answer: one prepared statement, sent after the computation in the
+    same round trip."""
     ids, tenants, kinds, starts = zip(*((run, *key) for run, key in runs.items()), strict=True)
     ends = [period_bounds(kind, start)[1] for kind, start in zip(kinds, starts, strict=True)]
     args = [
@@ -879,6 +916,6 @@ def _finish(runs: dict[int, tuple[int, str, date]], started: datetime, finished:
         _array(starts, "date"),
         _array(ends, "date"),
         lit(started.isoformat()),
-        lit(finished.isoformat()),
+        "clock_timestamp()",
     ]
-    _execute(prepared.call(FINISH, args, kept=True))
+    return prepared.call(FINISH, args, kept=True)
