@@ -532,7 +532,7 @@ def _write_absolute(units: list[Unit], today: date, *, then: Callable[[], str] |
 # -------------------------------------------------------------------------------------------------- changes
 APPLY_CHANGES = (
     """
--- The tenants asked for ($1), or else the active tenants with logged changes (up to $4, the first in schema order),
+-- The tenants asked for ($1), or else the active tenants with logged changes (up to $3, the first in schema order),
 -- whose change lock nobody holds (a writer in flight, another run): taken here, kept until the commit. The tenants
 -- with changes are read from the log (MATERIALIZED: once) and joined to the tenants as the planner sees fit, never
 -- looked up one by one: with a few hundred tenants it would scan them all for each (4 ms of an 18 ms apply at 200).
@@ -544,7 +544,7 @@ locked AS MATERIALIZED (
         SELECT unnest($1::text[]) WHERE $1 IS NOT NULL
         UNION ALL (
             SELECT l.s FROM logged l JOIN public.tenants_tenant t ON t.schema_name = l.s AND t.is_active
-            ORDER BY 1 LIMIT $4
+            ORDER BY 1 LIMIT $3
         )
     ) AS w(s)
     WHERE pg_try_advisory_xact_lock({lock}, hashtext(w.s))
@@ -605,21 +605,29 @@ digested AS (
         ) g
     ) x
     WHERE g.ctid = x.digest_row
-),
--- One run for the batch, when asked ($3: the changes alone, not inside a whole computation).
-recorded AS (
-    INSERT INTO public.rollups_rolluprun
-        (tenant_id, period_kind, period_start, trigger, status, started_at, finished_at, facts, error)
-    SELECT NULL, 'month', date_trunc('month', $2::date)::date, 'changes', 'ok', now(), now(), count(*), ''
-    FROM matched WHERE $3::boolean HAVING count(*) > 0
 )
--- The tenants locked, those that had changes, and the tables changed that some non-cells metric follows.
+-- The tenants locked, those that had changes, and the tables changed that some non-cells metric follows; and, for
+-- the run's record (APPLIED: a statement of its own, so that the runs' table is not one this plan depends on), the
+-- cells changed.
 SELECT (SELECT count(*) FROM locked), (SELECT count(*) FROM (SELECT DISTINCT schema_name FROM taken) s),
-    (SELECT coalesce(json_agg(x), '[]') FROM (SELECT DISTINCT schema_name, source FROM taken WHERE {followed}) x)
+    (SELECT coalesce(json_agg(x), '[]') FROM (SELECT DISTINCT schema_name, source FROM taken WHERE {followed}) x),
+    set_config('{applied}', (SELECT count(*) FROM matched)::text, true)
 """.replace("{old_hash}", cell_hash("m.dims_key", "m.old_value", "m.old_rows"))
     .replace("{new_hash}", cell_hash("m.dims_key", "m.new_value", "m.new_rows"))
     .replace("{cell}", cell_sql("d"))
 )
+
+# A run for the changes alone (not inside a whole computation), when some cell changed: after the change statement,
+# in its transaction and round trip. Its own statement (planned each time, a few microseconds), so that the plan of
+# the change statement does not depend on the runs' table, which every run writes: a vacuum of a table a plan reads
+# makes the plan be made again (5 ms for the change statement).
+APPLIED_SETTING = "bangfu.rollup_applied"
+APPLIED = f"""
+INSERT INTO public.rollups_rolluprun
+    (tenant_id, period_kind, period_start, trigger, status, started_at, finished_at, facts, error)
+SELECT NULL, 'month', date_trunc('month', {{today}}::date)::date, 'changes', 'ok', now(), now(), x.n, ''
+FROM (SELECT current_setting('{APPLIED_SETTING}')::bigint AS n) x WHERE x.n > 0;
+"""
 
 
 def _delta_branch(metric: Metric) -> str:
@@ -660,7 +668,7 @@ def _changes_statement() -> str:
     else:
         sources = f"source = ANY ({_array(sorted(followed), 'text')})" if followed else "FALSE"
     delta = "\nUNION ALL\n".join(f"({_delta_branch(m)})" for m in cells) or NOTHING
-    return APPLY_CHANGES.format(delta=delta, followed=sources, lock=CHANGE_LOCK)
+    return APPLY_CHANGES.format(delta=delta, followed=sources, lock=CHANGE_LOCK, applied=APPLIED_SETTING)
 
 
 def _consume(
@@ -672,18 +680,18 @@ def _consume(
     had changes, and the tables changed that some non-cells metric follows, per schema (``_needs_queries``). With
     ``record``, one run is recorded for them all."""
     wanted = "NULL" if schemas is None else _array(sorted(set(schemas)), "text")
-    call = _consume_call(today, wanted, limit=limit, record=record)
-    return _consumed(_execute(f"{SESSION_SETTINGS}\n{call}", commit=commit)[-1][0])
+    call = _consume_call(today, wanted, limit=limit)
+    recorded = APPLIED.format(today=lit(today)) if record else ""
+    return _consumed(_execute(f"{SESSION_SETTINGS}\n{call}\n{recorded}", commit=commit)[-1][0])
 
 
-def _consume_call(today: date, wanted: str, *, limit: int = 0, record: bool = False) -> str:
+def _consume_call(today: date, wanted: str, *, limit: int = 0) -> str:
     """The change statement's execution for the tenants of ``wanted`` (SQL of a text array, or NULL)."""
-    args = [wanted, lit(today), "true" if record else "false", str(limit)]
-    return prepared.call(_changes_statement(), args, kept=True)
+    return prepared.call(_changes_statement(), [wanted, lit(today), str(limit)], kept=True)
 
 
 def _consumed(row: tuple) -> tuple[int, int, dict[str, set]]:
-    locked, changed, followed = row
+    locked, changed, followed, _applied = row
     if isinstance(followed, str):
         followed = json.loads(followed)
     out: dict[str, set[str]] = {}
@@ -892,10 +900,12 @@ runs AS (
             AND g.period_kind = d.period_kind AND g.period_start = d.period_start)
     FROM done d WHERE r.id = d.run_id
 ),
+-- A period is recorded once, when first computed (the runs tell when since): the table is not written again, so
+-- neither vacuumed, nor are the plans that read it (the change statement's) made again.
 computed AS (
     INSERT INTO public.rollups_computedperiod (tenant_id, period_kind, period_start, period_end, computed_at)
     SELECT tenant_id, period_kind, period_start, period_end, $7::timestamptz FROM done
-    ON CONFLICT (tenant_id, period_kind, period_start) DO UPDATE SET computed_at = EXCLUDED.computed_at
+    ON CONFLICT (tenant_id, period_kind, period_start) DO NOTHING
 )
 -- The dirty marks these runs answer, unless renewed while they ran.
 DELETE FROM public.rollups_dirtyperiod x USING done d WHERE x.tenant_id = d.tenant_id

@@ -174,6 +174,7 @@ class ComputedPeriod(models.Model):
     period_kind = models.CharField(max_length=5, choices=Period.choices)
     period_start = models.DateField()
     period_end = models.DateField()
+    # When it was first computed (never updated: the runs tell when since, see rollups.engine.FINISH).
     computed_at = models.DateTimeField()
 
     class Meta:
