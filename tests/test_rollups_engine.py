@@ -183,6 +183,11 @@ def test_a_session_keeps_a_bounded_number_of_prepared_statements(standards, tena
     engine.recompute(items(tenant_a, tenant_b))
     assert len(prepared_in_session()) == 2 + 3  # both tenants', and the engine's own
     assert_exact(tenant_a, tenant_b)
+    engine.prepared.evict()  # the tenants' statements go, the engine's own stay
+    assert len(prepared_in_session()) == 3
+    engine.recompute(items(tenant_a, tenant_b))
+    assert len(prepared_in_session()) == 2 + 3
+    assert_exact(tenant_a, tenant_b)
 
 
 def test_logged_changes_carry_the_figures_cell_by_cell_only_for_their_tenant(standards, tenant_a, tenant_b, persona):

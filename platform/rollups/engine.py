@@ -299,6 +299,15 @@ class _Prepared:
             cur.execute(r"SELECT name FROM pg_prepared_statements WHERE name LIKE 'bangfu\_rollup\_%'")
             return [row[0] for row in cur.fetchall()]
 
+    def evict(self):
+        """Deallocate this session's bounded statements (the tenants'), keeping the engine's own: the state a session
+        that keeps fewer plans than there are tenants is in at each whole computation (``bench/rollup`` times it)."""
+        session = self.sessions.get(connection.connection)
+        if session and session[0]:
+            with connection.connection.cursor() as cur:
+                cur.execute("".join(f"DEALLOCATE {name};" for name in session[0].values()))
+            session[0].clear()
+
     def forget(self):
         """After a failure: what this session holds is uncertain; later statements get new names, and the next call
         deallocates what the session still holds."""
