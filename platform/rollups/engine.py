@@ -729,7 +729,8 @@ def _lock(schemas: list[str]) -> set[str]:
     return {row[0] for row in rows}
 
 
-# The tenants ``_lock_and_consume`` locked, for its second statement (a setting local to the transaction).
+# The tenants ``_lock_and_consume`` locked, for its second statement (a setting local to the transaction; the schemas
+# joined by commas, which a schema name never holds: django-tenants allows letters, digits and underscores).
 LOCKED_SETTING = "bangfu.rollup_locked"
 
 
