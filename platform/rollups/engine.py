@@ -722,11 +722,16 @@ def _lock(schemas: list[str]) -> set[str]:
     """Take the change lock of these tenants where nobody holds it (a writer in flight, another run)."""
     if not schemas:
         return set()
-    rows = _execute(
-        f"{SESSION_SETTINGS}\nSELECT s FROM unnest({_array(sorted(set(schemas)), 'text')}) AS s"
-        f" WHERE pg_try_advisory_xact_lock({CHANGE_LOCK}, hashtext(s));"
-    )[-1]
+    rows = _execute(f"{SESSION_SETTINGS}\nSELECT s {_locking(schemas)};")[-1]
     return {row[0] for row in rows}
+
+
+def _locking(schemas: list[str]) -> str:
+    """SQL rows s of these schemas whose change lock this transaction takes (nobody else holds it)."""
+    return (
+        f"FROM unnest({_array(sorted(set(schemas)), 'text')}) AS s"
+        f" WHERE pg_try_advisory_xact_lock({CHANGE_LOCK}, hashtext(s))"
+    )
 
 
 # The tenants ``_lock_and_consume`` locked, for its second statement (a setting local to the transaction; the schemas
@@ -743,8 +748,7 @@ def _lock_and_consume(schemas: list[str], today: date) -> tuple[set[str], dict[s
         return set(), {}
     lock = (
         f"SELECT coalesce(array_agg(s), '{{}}'), set_config('{LOCKED_SETTING}', coalesce(string_agg(s, ','), ''), true)"
-        f" FROM unnest({_array(sorted(set(schemas)), 'text')}) AS s"
-        f" WHERE pg_try_advisory_xact_lock({CHANGE_LOCK}, hashtext(s));"
+        f" {_locking(schemas)};"
     )
     consume = _consume_call(today, f"string_to_array(current_setting('{LOCKED_SETTING}'), ',')")
     (locked,), (consumed,) = _execute(f"{SESSION_SETTINGS}\n{lock}\n{consume}")
