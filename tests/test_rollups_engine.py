@@ -183,6 +183,12 @@ def test_a_session_keeps_a_bounded_number_of_prepared_statements(standards, tena
     engine.recompute(items(tenant_a, tenant_b))
     assert len(prepared_in_session()) == 2 + 3  # both tenants', and the engine's own
     assert_exact(tenant_a, tenant_b)
+    # Each statement was prepared in a message of its own: the server keeps (and copies at every execution) that
+    # message as the statement's text, never the script of a whole batch.
+    with connection.cursor() as cur:
+        cur.execute("SELECT statement FROM pg_prepared_statements WHERE name LIKE 'bangfu_rollup_%'")
+        texts = [row[0] for row in cur.fetchall()]
+    assert texts and all(text.count("PREPARE ") == 1 and "EXECUTE " not in text for text in texts)
     engine.prepared.evict()  # the tenants' statements go, the engine's own stay
     assert len(prepared_in_session()) == 3
     engine.recompute(items(tenant_a, tenant_b))

@@ -144,9 +144,9 @@ _db.setdefault("TEST", {})["NAME"] = os.environ.get("BANGFU_TEST_DB_NAME", f"tes
 DATABASES = {"default": _db}
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# The rollup engine's prepared statements a database session keeps (one per tenant computed whole, about 2 MB of
-# server memory each; rollups.engine._Prepared): the least recently used go beyond this. The engine's own two (the
-# changes, the runs' record) are kept besides.
+# The rollup engine's prepared statements a database session keeps (one per tenant computed whole, about 1.2 MB of
+# server memory each; rollups.engine._Prepared): the least recently used go beyond this. The engine's own four (the
+# changes, the runs' start and record, the changes' run) are kept besides.
 ROLLUP_PREPARED_STATEMENTS = int(os.environ.get("BANGFU_ROLLUP_PREPARED_STATEMENTS", "100"))
 
 # ---------------------------------------------------------------------------------------------- Redis etc.
