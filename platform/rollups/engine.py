@@ -427,18 +427,24 @@ inserted AS (
     FROM diff d WHERE NOT d.gone AND d.fact_row IS NULL
     RETURNING 1
 ),
+-- The rows written in place are found by their address, whatever the estimates (``ctid = ANY``: TID lookups). A
+-- join on the address alone may be planned as a hash join over a scan of every tenant's digests, or facts: the
+-- nightly comparison at 200 tenants took 510 ms with it, 443 ms without.
 rewritten AS (
     UPDATE public.rollups_rollupfact f SET value = d.value, rows = d.rows, computed_at = now()
     FROM diff d WHERE NOT d.gone AND d.changed AND f.ctid = d.fact_row
+        AND f.ctid = ANY (ARRAY(SELECT fact_row FROM diff WHERE NOT gone AND changed AND fact_row IS NOT NULL))
     RETURNING 1
 ),
 removed AS (
-    DELETE FROM public.rollups_rollupfact f USING diff d WHERE d.gone AND f.ctid = d.fact_row RETURNING 1
+    DELETE FROM public.rollups_rollupfact f WHERE f.ctid = ANY (ARRAY(SELECT fact_row FROM diff WHERE gone))
+    RETURNING 1
 ),
 -- The compared cells are now the computed ones: so is their digest (updated in place where there is one).
 digested AS (
     UPDATE public.rollups_factdigest g SET digest = s.digest, cells = s.cells, verified_at = now()
     FROM stale s WHERE g.ctid = s.digest_row
+        AND g.ctid = ANY (ARRAY(SELECT digest_row FROM stale WHERE digest_row IS NOT NULL))
 ),
 digest_added AS (
     INSERT INTO public.rollups_factdigest (tenant_id, period_kind, period_start, metric, digest, cells, verified_at)
