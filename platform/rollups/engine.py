@@ -580,11 +580,13 @@ locked AS MATERIALIZED (
     WHERE pg_try_advisory_xact_lock({lock}, hashtext(w.s))
 ),
 -- Their logged changes, consumed, with their tenant's id and its current month if computed (the period of the
--- snapshots).
+-- snapshots). The log is matched to the locked tenants as an array (``= ANY``: an index scan for each, or one scan
+-- of the log), never joined to them: the plan is made once, often just after a vacuum found the log empty, and
+-- then a join was a nested loop reading every locked tenant again for each change (5 ms of a 20 ms apply at 200).
 taken AS MATERIALIZED (
     DELETE FROM public.rollups_change c USING public.tenants_tenant t LEFT JOIN public.rollups_computedperiod m
         ON m.tenant_id = t.id AND m.period_kind = 'month' AND m.period_start = date_trunc('month', $2::timestamp)::date
-    WHERE c.schema_name IN (SELECT s FROM locked) AND t.schema_name = c.schema_name
+    WHERE c.schema_name = ANY (ARRAY(SELECT s FROM locked)) AND t.schema_name = c.schema_name
     RETURNING t.id AS tenant_id, m.period_start AS month_start, m.period_end AS month_end, c.schema_name, c.source,
         c.old, c.new
 ),
