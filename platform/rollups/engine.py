@@ -301,6 +301,7 @@ class _Prepared:
         return f"{deallocate}EXECUTE {name}({', '.join(args)});"
 
     def _send(self, sql: str) -> None:
+        """Run statements of ours now, in a message of their own (after a failure, forget what this session holds)."""
         try:
             with connection.connection.cursor() as cur:
                 cur.execute(sql)
@@ -319,8 +320,7 @@ class _Prepared:
         that keeps fewer plans than there are tenants is in at each whole computation (``bench/rollup`` times it)."""
         session = self.sessions.get(connection.connection)
         if session and session[0]:
-            with connection.connection.cursor() as cur:
-                cur.execute("".join(f"DEALLOCATE {name};" for name in session[0].values()))
+            self._send("".join(f"DEALLOCATE {name};" for name in session[0].values()))
             session[0].clear()
 
     def forget(self):
