@@ -261,10 +261,10 @@ class _Prepared:
     its session about 1.2 MB of server memory (the parse tree, the query and the plan, with the core's metrics), so
     a session keeps at most ``ROLLUP_PREPARED_STATEMENTS`` of them: the least recently used is deallocated (in the
     script that needs the room, after any use of it that comes earlier there). A tenant whose statement was evicted
-    has it planned again the next time (a few milliseconds). The engine's own
-    statements (``kept``: the change statement, the runs' start and end, the changes' run), four in all, are kept
-    besides, never evicted: otherwise, with as many tenants as the bound, every batch would evict the statement it
-    needs next and plan everything again."""
+    has it planned again the next time (a few milliseconds). The engine's own statements (``kept``: the change
+    statement, the runs' start and end, the changes' run), four in all, are kept besides, never evicted: otherwise,
+    with as many tenants as the bound, every batch would evict the statement it needs next and plan everything
+    again."""
 
     def __init__(self):
         self.sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
