@@ -4,6 +4,7 @@ bulk updates and deletes alike — carry the figures along cell by cell to exact
 only for the tenant that changed; the digests of the stored cells follow every write, spare the comparison while
 trusted and not after; and every column the cells use is logged."""
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from core.plugins import installed_metrics, metrics_for
 from dossiers import services as dossiers
 from dossiers.models import Assistance, Dossier
 from rollups import engine, services
+from rollups import models as rollups_models
 from rollups.models import Change, ComputedPeriod, DirtyPeriod, FactDigest, RollupFact
 from stations import services as stations
 from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, Unit
@@ -366,3 +368,55 @@ def test_the_writes_find_their_rows_by_address_whatever_the_estimates(standards,
             plan = cur.fetchone()[0][0]["Plan"]
             cur.execute(f"DEALLOCATE test_{name}")
             assert scanned_by_writes(plan) == set(), name
+
+
+def scans_of(plan: dict, relation: str, found: list | None = None) -> list[str]:
+    """The kinds of the plan's scans of a table (Seq Scan, Index Scan, …)."""
+    found = [] if found is None else found
+    if plan.get("Relation Name") == relation and "Scan" in plan.get("Node Type", ""):
+        found.append(plan["Node Type"])
+    for child in plan.get("Plans", []):
+        scans_of(child, relation, found)
+    return found
+
+
+def test_the_figures_are_read_by_the_primary_key(tenant_a, tenant_b):
+    """The facts have one index, their primary key (scope, tenant, cell): the reads of a metric for a period, over
+    every tenant or one, a year of a snapshot (its tenants' latest months) and a trend of months, find their facts by
+    the scope, never by reading every tenant's facts."""
+    year = date(TODAY.year, 1, 1)
+    with connection.cursor() as cur:  # rolled back with the test
+        for tenant, metric, month, n in (
+            (tenant_a, "test.bulk", MONTH, 20000),
+            (tenant_b, "test.bulk", MONTH, 20000),
+            (tenant_b, "dossiers.count", MONTH, 5),
+            (tenant_b, "dossiers.count", EARLIER, 3),
+        ):
+            cur.execute(
+                "INSERT INTO public.rollups_rollupfact (tenant_id, period_kind, period_start, metric, dims_key, value,"
+                " rows, computed_at) SELECT %s, 'month', %s, %s, '{\"n\": \"' || g || '\"}', 1, 1, now()"
+                " FROM generate_series(1, %s) g",
+                [tenant.pk, month, metric, n],
+            )
+        cur.execute(
+            "INSERT INTO public.rollups_factdigest (tenant_id, period_kind, period_start, metric, digest, cells,"
+            " verified_at) VALUES (%s, 'month', %s, 'dossiers.count', 0, 5, now())",
+            [tenant_b.pk, MONTH],
+        )
+        cur.execute("ANALYZE public.rollups_rollupfact")
+    reads = {
+        "month": (services.facts_for("dossiers.count", "month", MONTH), 5),
+        "one tenant": (services.facts_for("dossiers.count", "month", MONTH).filter(tenant_id=tenant_b.pk), 5),
+        "snapshot's year": (services.facts_for("dossiers.count", "year", year), 5),
+        "trend": (
+            RollupFact.objects.filter(rollups_models.in_scopes(["dossiers.count"], "month", [EARLIER, MONTH])),
+            8,
+        ),
+    }
+    for name, (queryset, count) in reads.items():
+        plan = json.loads(queryset.explain(format="json"))[0]["Plan"]
+        assert scans_of(plan, "rollups_rollupfact"), name
+        assert "Seq Scan" not in scans_of(plan, "rollups_rollupfact"), name
+        assert queryset.count() == count, name
+        assert not queryset.filter(tenant_id=tenant_a.pk).exists(), name  # tenant a has no such facts
+    assert services.facts_for("test.bulk", "month", MONTH).filter(tenant_id=tenant_b.pk).count() == 20000

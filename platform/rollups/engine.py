@@ -105,12 +105,18 @@ def cell_hash(key: str, value: str, rows: str) -> str:
     return f"hashtextextended({key}, hash_numeric_extended(({value})::numeric(20, 2), coalesce({rows}, -1)))"
 
 
+def scope_sql(alias: str) -> str:
+    """SQL of a fact's scope: a 64-bit hash of its metric and period, the first column of the facts' primary key,
+    which the database computes as it stores a fact (``RollupFact.scope``, the same expression)."""
+    return f"hashtextextended({alias}.metric || '|' || {alias}.period_kind, {alias}.period_start - DATE '2000-01-01')"
+
+
 def cell_sql(alias: str) -> str:
-    """SQL of a fact's cell: a 64-bit hash of its key within its tenant (period, metric, dimensions), the second
-    column of the facts' primary key, which the database computes as it stores a fact (``RollupFact.cell``, the
-    same expression). The key's own columns are stored too and every lookup compares them: two keys of one tenant
-    with the same hash (one chance in four billion for a tenant of 100,000 cells) are refused by the primary key
-    (an error, never a merged cell)."""
+    """SQL of a fact's cell: a 64-bit hash of its key within its tenant (period, metric, dimensions), the last
+    column of the facts' primary key (scope, tenant, cell), which the database computes as it stores a fact
+    (``RollupFact.cell``, the same expression). The key's own columns are stored too and every lookup compares
+    them: two keys of one tenant and scope with the same hash (one chance in four billion for a scope of 100,000
+    cells) are refused by the primary key (an error, never a merged cell)."""
     return (
         f"hashtextextended({alias}.metric || '|' || {alias}.period_kind || '|' || {alias}.dims_key,"
         f" {alias}.period_start - DATE '2000-01-01')"
@@ -380,7 +386,8 @@ PERIODS = (
 # every digest older than this and compares the cells again.
 DIGEST_TRUSTED_FOR = "20 hours"
 
-WRITE = """
+WRITE = (
+    """
 scope(tenant_id, period_kind, period_start, metric) AS ({scope}),
 sums AS MATERIALIZED (
     SELECT c.tenant_id, c.period_kind, c.period_start, c.metric, bit_xor({hash}) AS digest, count(*) AS cells
@@ -398,14 +405,14 @@ stale AS MATERIALIZED (
     WHERE g.verified_at IS NULL OR g.verified_at <= now() - interval '{trusted}'
         OR g.digest <> coalesce(x.digest, 0) OR g.cells <> coalesce(x.cells, 0)
 ),
--- The stored cells of each stale (tenant, period, metric), by their key's index (OFFSET 0: a lookup per scope,
--- whatever the estimates, never a scan of every tenant's facts).
+-- The stored cells of each stale (tenant, period, metric), by the primary key's (scope, tenant) (OFFSET 0: a lookup
+-- per scope, whatever the estimates, never a scan of every tenant's facts).
 existing AS MATERIALIZED (
     SELECT e.* FROM stale s CROSS JOIN LATERAL (
         SELECT e.ctid AS fact_row, e.tenant_id, e.period_kind::text AS period_kind, e.period_start,
             e.metric::text AS metric, e.dims_key::text AS dims_key, e.value, e.rows
-        FROM public.rollups_rollupfact e WHERE e.tenant_id = s.tenant_id AND e.period_kind = s.period_kind
-            AND e.period_start = s.period_start AND e.metric = s.metric
+        FROM public.rollups_rollupfact e WHERE e.scope = {scope_hash} AND e.tenant_id = s.tenant_id
+            AND e.period_kind = s.period_kind AND e.period_start = s.period_start AND e.metric = s.metric
         OFFSET 0
     ) e
 ),
@@ -452,7 +459,10 @@ digest_added AS (
     WHERE s.digest_row IS NULL
 )
 SELECT (SELECT count(*) FROM inserted) + (SELECT count(*) FROM rewritten) + (SELECT count(*) FROM removed)
-""".replace("{hash}", cell_hash("c.dims_key", "c.value", "c.rows")).replace("{trusted}", DIGEST_TRUSTED_FOR)
+""".replace("{hash}", cell_hash("c.dims_key", "c.value", "c.rows"))
+    .replace("{trusted}", DIGEST_TRUSTED_FOR)
+    .replace("{scope_hash}", scope_sql("s"))
+)
 COMPUTED = "computed(tenant_id, period_kind, period_start, metric, dims_key, rows, value) AS MATERIALIZED ({})"
 NOTHING = "SELECT NULL::bigint, NULL::text, NULL::date, NULL::text, NULL::text, NULL::bigint, NULL::numeric WHERE FALSE"
 
@@ -592,15 +602,15 @@ taken AS MATERIALIZED (
 ),
 delta(tenant_id, period_kind, period_start, metric, dims_key, rows, value) AS MATERIALIZED ({delta}),
 -- Each difference with the cell it goes to, if that cell exists (the tenants' locks keep other writers out). Every
--- lookup goes by the primary key (tenant, cell hash) and compares the key itself, whatever the estimates (OFFSET 0:
--- never a scan of every tenant's facts), and the writes that follow find the row by its address (ctid).
+-- lookup goes by the primary key (scope, tenant, cell) and compares the key itself, whatever the estimates (OFFSET
+-- 0: never a scan of every tenant's facts), and the writes that follow find the row by its address (ctid).
 matched AS MATERIALIZED (
     SELECT d.*, f.ctid AS fact_row, f.value AS old_value, f.rows AS old_rows,
         coalesce(f.rows, 0) + d.rows AS new_rows, coalesce(f.value, 0) + d.value AS new_value
-    FROM (SELECT d.*, {cell} AS cell FROM delta d) d LEFT JOIN LATERAL (
-        SELECT f.ctid, f.value, f.rows FROM public.rollups_rollupfact f WHERE f.tenant_id = d.tenant_id
-            AND f.cell = d.cell AND f.period_kind = d.period_kind AND f.period_start = d.period_start
-            AND f.metric = d.metric AND f.dims_key = d.dims_key
+    FROM (SELECT d.*, {scope} AS scope, {cell} AS cell FROM delta d) d LEFT JOIN LATERAL (
+        SELECT f.ctid, f.value, f.rows FROM public.rollups_rollupfact f WHERE f.scope = d.scope
+            AND f.tenant_id = d.tenant_id AND f.cell = d.cell AND f.period_kind = d.period_kind
+            AND f.period_start = d.period_start AND f.metric = d.metric AND f.dims_key = d.dims_key
         OFFSET 0
     ) f ON TRUE
 ),
@@ -646,6 +656,7 @@ SELECT (SELECT count(*) FROM locked), (SELECT count(*) FROM (SELECT DISTINCT sch
     set_config('{applied}', (SELECT count(*) FROM matched)::text, true)
 """.replace("{old_hash}", cell_hash("m.dims_key", "m.old_value", "m.old_rows"))
     .replace("{new_hash}", cell_hash("m.dims_key", "m.new_value", "m.new_rows"))
+    .replace("{scope}", scope_sql("d"))
     .replace("{cell}", cell_sql("d"))
 )
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from rollups import engine
 from rollups.engine import period_bounds
-from rollups.models import Change, DirtyPeriod, FactDigest, Period, RollupFact, RollupRun
+from rollups.models import Change, DirtyPeriod, FactDigest, Period, RollupFact, RollupRun, in_scopes
 
 BATCH_SIZE = 50
 # Applying logged changes costs in proportion to the changes, not to the tenants: bigger batches, fewer tasks.
@@ -186,7 +186,7 @@ def period_filter(kind: str, start: date, metrics) -> models.Q:
     lo, hi = period_bounds(kind, start)
     metrics = set(metrics)
     snapshots = metrics & snapshot_metrics() if kind == Period.YEAR else set()
-    q = models.Q(metric__in=metrics - snapshots, period_kind=kind, period_start=lo)
+    q = in_scopes(metrics - snapshots, kind, [lo])
     if snapshots:
         latest = (
             FactDigest.objects.filter(
@@ -199,7 +199,7 @@ def period_filter(kind: str, start: date, metrics) -> models.Q:
         for row in latest:
             tenants_of.setdefault((row["metric"], row["month"]), []).append(row["tenant_id"])
         for (metric, month), tenants in sorted(tenants_of.items()):
-            q |= models.Q(metric=metric, period_kind=Period.MONTH, period_start=month, tenant_id__in=tenants)
+            q |= in_scopes([metric], Period.MONTH, [month]) & models.Q(tenant_id__in=tenants)
     return q
 
 

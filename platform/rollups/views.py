@@ -42,7 +42,7 @@ from core.plugins import metrics_for
 from core.roles import Perm
 from core.views import tenant_page
 from rollups import exporting, services
-from rollups.models import Period, RollupFact
+from rollups.models import Period, RollupFact, in_scopes
 
 DASHBOARD_METRICS = [
     "stations.open",
@@ -264,9 +264,7 @@ def coverage_tables(kind: str, start: date, tenant_id: int | None = None) -> lis
         )
     # Per year: the year facts of the last COVERAGE_YEARS years.
     years = list(range(year - COVERAGE_YEARS + 1, year + 1))
-    yearly = RollupFact.objects.filter(
-        metric="stations.coverage", period_kind=Period.YEAR, period_start__in=[date(y, 1, 1) for y in years]
-    )
+    yearly = RollupFact.objects.filter(in_scopes(["stations.coverage"], Period.YEAR, [date(y, 1, 1) for y in years]))
     if tenant_id is not None:
         yearly = yearly.filter(tenant_id=tenant_id)
     ysums = _sums(yearly, "measure", extra=("tenant__name", "period_start"))
@@ -456,7 +454,7 @@ def trend_table(metric: str, dim: str, end: date, tenant_id: int | None = None) 
     """The last TREND_MONTHS month facts of one metric up to ``end``'s month: the total, or one line per value of
     ``dim``; suppression applies to each shown cell."""
     months = _months_back(end, TREND_MONTHS)
-    facts = RollupFact.objects.filter(metric=metric, period_kind=Period.MONTH, period_start__in=months)
+    facts = RollupFact.objects.filter(in_scopes([metric], Period.MONTH, months))
     if tenant_id is not None:
         facts = facts.filter(tenant_id=tenant_id)
     if dim:
