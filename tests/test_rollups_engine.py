@@ -1,8 +1,9 @@
 """The rollup engine in this process, on two tenants: the set-based SQL gives exactly what each metric's reference
 computation (its Python ``compute``) gives from the tenant's own rows; logged changes — made through the services,
 bulk updates and deletes alike — carry the figures along cell by cell to exactly what a whole computation gives,
-only for the tenant that changed; the digests of the stored cells follow every write, spare the comparison while
-trusted and not after; and every column the cells use is logged."""
+only for the tenant that changed; the digests of the stored cells are those of the last whole computation, spare the
+comparison of unchanged cells while trusted and not after; the figures are read by the primary key; and every column
+the cells use is logged."""
 
 import json
 from datetime import date, timedelta
@@ -226,20 +227,78 @@ def test_logged_changes_carry_the_figures_cell_by_cell_only_for_their_tenant(sta
     assert Change.objects.filter(schema_name=tenant_a.schema_name).exists()
     assert not Change.objects.filter(schema_name=tenant_b.schema_name).exists()
 
+    of_cells = FactDigest.objects.filter(metric__in=CELLS).order_by("pk")
+    digests = list(of_cells.values_list("pk", "digest", "cells", "verified_at"))
     result = engine.apply_changes([tenant_a.schema_name, tenant_b.schema_name])
     assert result == {"tenants": 1, "skipped": 0}
     assert not Change.objects.exists()  # consumed
     assert_exact(tenant_a, tenant_b, after_changes=True)
     assert list(of_b.values_list("pk", "value", "computed_at")) == facts_b
+    # The cells metrics' digests stay those of the last whole computation (the query metrics were computed whole
+    # again): the changed cells no longer hash to them ...
+    assert list(of_cells.values_list("pk", "digest", "cells", "verified_at")) == digests
+    # ... so the next whole computation compares them, finds them right, and writes only the digests (and the past
+    # periods' query metrics, which follow changes only then).
+    cells = RollupFact.objects.filter(metric__in=CELLS).order_by("pk")
+    before = list(cells.values_list("pk", "value", "rows", "computed_at"))
+    engine.recompute(items(tenant_a, tenant_b))
+    assert list(cells.values_list("pk", "value", "rows", "computed_at")) == before
+    assert_exact(tenant_a, tenant_b)
     assert_digests_describe_the_facts()
-    # A whole computation now finds the digests it computes (those of the changed cells): it writes nothing.
-    before = list(RollupFact.objects.order_by("pk").values_list("pk", "value", "rows", "computed_at"))
-    engine.recompute([(tenant_a.schema_name, "month", MONTH), (tenant_a.schema_name, "year", PERIODS[1][1])])
-    assert list(RollupFact.objects.order_by("pk").values_list("pk", "value", "rows", "computed_at")) == before
     # Applying again changes nothing.
     before = list(RollupFact.objects.order_by("pk").values_list("pk", "value", "rows", "computed_at"))
     engine.apply_changes([tenant_a.schema_name, tenant_b.schema_name])
     assert list(RollupFact.objects.order_by("pk").values_list("pk", "value", "rows", "computed_at")) == before
+
+
+def test_the_change_statement_covers_the_tables_changed_lately_and_applies_the_others_at_once(
+    standards, tenant_a, tenant_b, persona, monkeypatch
+):
+    alice, bob = persona("alice"), persona("bob")
+    lived_in(tenant_a, alice, 4, 100)
+    lived_in(tenant_b, bob, 3, 300)
+    engine.recompute(items(tenant_a, tenant_b))
+    Change.objects.all().delete()
+    monkeypatch.setattr(engine, "_lately", {})  # a new worker process: no table changed lately
+    monkeypatch.setattr(engine, "_made", set())
+    made, statement = [], engine._changes_statement
+    monkeypatch.setattr(engine, "_changes_statement", lambda tables=None: made.append(tables) or statement(tables))
+    both = [tenant_a.schema_name, tenant_b.schema_name]
+
+    with schema_context(tenant_a.schema_name):
+        Dossier.objects.filter(status="filed").update(tier="accidental")
+    assert engine.apply_changes(both) == {"tenants": 1, "skipped": 0}
+    assert made == [None]  # the statement for every table
+    assert set(engine._lately) == {"dossiers_dossier"}
+
+    # The dossiers again, in tenant A, and other tables in tenant B: the statement for the dossiers applies theirs
+    # and names the others, which the statement for every table applies at once.
+    made.clear()
+    with schema_context(tenant_a.schema_name):
+        Dossier.objects.filter(tier="accidental").update(tier="relative")
+    with schema_context(tenant_b.schema_name):
+        stations.book_income(bob, tenant_b, FundAccount.objects.get().pk, amount="12.34", source="donation")
+        for record in ReceptionRecord.objects.filter(stage="registered"):
+            stations.archive_visit(bob, tenant_b, record.pk, archive_ref="B-1")
+    assert engine.apply_changes() == {"tenants": 2, "skipped": 0}  # the tenants with changes, as the worker asks
+    assert made == [frozenset({"dossiers_dossier"}), None]
+    assert not Change.objects.exists()
+    assert_exact(tenant_a, tenant_b, after_changes=True)
+    lately = frozenset(engine._lately)
+    assert {"dossiers_dossier", "stations_fundentry", "stations_receptionrecord"} <= lately
+
+    # Tables changed lately, all covered: one statement, for them.
+    Change.objects.all().delete()  # the reference computation stores the tenants' station policy (logged)
+    made.clear()
+    of_a = list(RollupFact.objects.filter(tenant_id=tenant_a.pk).order_by("pk").values_list("pk", "value"))
+    with schema_context(tenant_b.schema_name):
+        Dossier.objects.filter(status="filed").update(tier="accidental")
+        stations.book_income(bob, tenant_b, FundAccount.objects.get().pk, amount="1.00", source="donation")
+    assert engine.apply_changes(both) == {"tenants": 1, "skipped": 0}
+    assert made == [lately]
+    assert not Change.objects.exists()
+    assert_exact(tenant_a, tenant_b, after_changes=True)
+    assert list(RollupFact.objects.filter(tenant_id=tenant_a.pk).order_by("pk").values_list("pk", "value")) == of_a
 
 
 def test_a_trusted_digest_spares_the_comparison_then_the_nightly_run_compares_the_cells_again(
@@ -398,11 +457,6 @@ def test_the_figures_are_read_by_the_primary_key(tenant_a, tenant_b):
                 " FROM generate_series(1, %s) g",
                 [tenant.pk, month, metric, n],
             )
-        cur.execute(
-            "INSERT INTO public.rollups_factdigest (tenant_id, period_kind, period_start, metric, digest, cells,"
-            " verified_at) VALUES (%s, 'month', %s, 'dossiers.count', 0, 5, now())",
-            [tenant_b.pk, MONTH],
-        )
         cur.execute("ANALYZE public.rollups_rollupfact")
     reads = {
         "month": (services.facts_for("dossiers.count", "month", MONTH), 5),
@@ -413,10 +467,20 @@ def test_the_figures_are_read_by_the_primary_key(tenant_a, tenant_b):
             8,
         ),
     }
+
+    def seq_scans():  # of the facts, in this transaction
+        with connection.cursor() as cur:
+            cur.execute("SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'rollups_rollupfact'")
+            return cur.fetchone()[0]
+
+    scanned = seq_scans()
     for name, (queryset, count) in reads.items():
         plan = json.loads(queryset.explain(format="json"))[0]["Plan"]
         assert scans_of(plan, "rollups_rollupfact"), name
         assert "Seq Scan" not in scans_of(plan, "rollups_rollupfact"), name
         assert queryset.count() == count, name
         assert not queryset.filter(tenant_id=tenant_a.pk).exists(), name  # tenant a has no such facts
+    # Also the snapshot's latest months, found before the year's query is made (services.LATEST_MONTHS).
+    assert services.facts_for("dossiers.count", "year", year).count() == 5
+    assert seq_scans() == scanned
     assert services.facts_for("test.bulk", "month", MONTH).filter(tenant_id=tenant_b.pk).count() == 20000

@@ -26,12 +26,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import Max, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from rollups import engine
 from rollups.engine import period_bounds
-from rollups.models import Change, DirtyPeriod, FactDigest, Period, RollupFact, RollupRun, in_scopes
+from rollups.models import Change, DirtyPeriod, Period, RollupFact, RollupRun, in_scopes
 
 BATCH_SIZE = 50
 # Applying logged changes costs in proportion to the changes, not to the tenants: bigger batches, fewer tasks.
@@ -181,26 +181,38 @@ def snapshot_metrics() -> frozenset[str]:
 def period_filter(kind: str, start: date, metrics) -> models.Q:
     """The facts of these metrics for a period. A snapshot metric (dossiers by status: the state of a day) is kept
     per month; its figure for a year is, per tenant, that of the year's latest month with figures. Those months are
-    found once, from the digests of the stored facts (a row per tenant, month and metric, counting its cells), not
-    per fact."""
+    found once (``LATEST_MONTHS``), not per fact."""
     lo, hi = period_bounds(kind, start)
     metrics = set(metrics)
     snapshots = metrics & snapshot_metrics() if kind == Period.YEAR else set()
     q = in_scopes(metrics - snapshots, kind, [lo])
     if snapshots:
-        latest = (
-            FactDigest.objects.filter(
-                metric__in=snapshots, period_kind=Period.MONTH, period_start__range=(lo, hi), cells__gt=0
-            )
-            .values("metric", "tenant_id")
-            .annotate(month=Max("period_start"))
-        )
+        months = [date(lo.year, m, 1) for m in range(1, hi.month + 1)]
+        with connection.cursor() as cur:
+            cur.execute(LATEST_MONTHS, [sorted(snapshots), months])
+            latest = cur.fetchall()
         tenants_of: dict[tuple[str, date], list[int]] = {}
-        for row in latest:
-            tenants_of.setdefault((row["metric"], row["month"]), []).append(row["tenant_id"])
+        for metric, tenant_id, month in latest:
+            tenants_of.setdefault((metric, month), []).append(tenant_id)
         for (metric, month), tenants in sorted(tenants_of.items()):
             q |= in_scopes([metric], Period.MONTH, [month]) & models.Q(tenant_id__in=tenants)
     return q
+
+
+# Per snapshot metric (%s: their names) and tenant, the latest of the months (%s) with a fact: a lookup of the
+# primary key per tenant, metric and month, whatever the estimates (a LIMIT in the key's order: a scan of the facts
+# would have to sort them all; a LIMIT alone lets the planner hope to meet a fact early in a scan of them all).
+LATEST_MONTHS = f"""
+SELECT k.metric, k.tenant_id, max(k.period_start) FROM (
+    SELECT m.metric, 'month'::text AS period_kind, x.month AS period_start, t.id AS tenant_id
+    FROM public.tenants_tenant t CROSS JOIN unnest(%s::text[]) AS m(metric) CROSS JOIN unnest(%s::date[]) AS x(month)
+) k CROSS JOIN LATERAL (
+    SELECT FROM public.rollups_rollupfact f WHERE f.scope = {engine.scope_sql("k")} AND f.tenant_id = k.tenant_id
+        AND f.metric = k.metric AND f.period_kind = k.period_kind AND f.period_start = k.period_start
+    ORDER BY f.cell LIMIT 1
+) f
+GROUP BY 1, 2
+"""
 
 
 def facts_for(metric: str, kind: str, start: date):
