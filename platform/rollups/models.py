@@ -7,8 +7,8 @@
   the municipal union, never silent).
 - ``ComputedPeriod``: a tenant's period whose facts have been computed whole at least once; only those are kept up
   to date from the change log.
-- ``FactDigest``: a digest of the stored facts of one tenant's period and metric as a whole computation last left
-  them, so that a later one arriving at the same digest need not read and compare them cell by cell.
+- ``FactDigest``: a digest of the stored facts of one tenant's period and metric, kept with them, so that a whole
+  computation arriving at the same digest need not read and compare them cell by cell.
 - ``DirtyPeriod``: a tenant's period to compute whole again (nightly, a missing period, a change of memberships).
 - ``Change``: the change log the tenants' triggers write (``core.db.LogChanges``): which table of which schema, and
   the metric columns of the row before and after, consumed within a minute by ``rollups.engine.apply_changes``.
@@ -173,16 +173,15 @@ class DirtyPeriod(models.Model):
 
 
 class FactDigest(models.Model):
-    """What the stored facts of one tenant's (period, metric) were when a whole computation last wrote or found them,
-    in 8 bytes: the XOR of a 64-bit hash of each cell (its key, value and rows) and the number of cells.
+    """What the stored facts of one tenant's (period, metric) are, in 8 bytes: the XOR of a 64-bit hash of each cell
+    (its key, value and rows) and the number of cells.
 
-    A whole computation whose cells hash to the same digest knows the stored cells are already these, without
-    reading them; one with another digest compares them cell by cell, writes the differences and sets the digest.
-    The changes applied minute by minute leave it as it is (``rollups.engine.apply_changes``): their cells no longer
-    hash to it, so the next whole computation compares them. A digest is trusted for
-    ``rollups.engine.DIGEST_TRUSTED_FOR`` after that last comparison (``verified_at``): at least once a day (the
-    nightly run) the facts are compared cell by cell anyway, which also corrects facts changed by hand. No digest:
-    the cells are compared. (Not a count of the facts stored now: readers look at the facts.)
+    Every writer of facts keeps it in the same transaction (``rollups.engine``: a whole computation sets it, a change
+    takes the old cells' hashes out and puts the new ones in). So a whole computation whose cells hash to the same
+    digest knows the stored cells are already these, without reading them; one with another digest compares them
+    cell by cell and writes the differences. A digest is trusted for ``rollups.engine.DIGEST_TRUSTED_FOR`` after that
+    last comparison (``verified_at``): at least once a day (the nightly run) the facts are compared cell by cell
+    anyway, which also corrects facts changed by hand. No digest: the cells are compared.
     """
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
