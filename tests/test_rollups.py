@@ -160,7 +160,7 @@ def test_the_municipal_user_cannot_open_a_countys_dossiers(standards, tenant_a, 
 
 def test_a_snapshots_year_figure_is_each_tenants_latest_month_with_figures(tenant_a, tenant_b):
     """Dossiers by status are the state of a day, kept per month: a year's figure is, per tenant, that of its latest
-    month with figures in the year (found from the facts' digests), never a sum of months nor another year's."""
+    month with figures in the year (found by the facts' primary key), never a sum of months nor another year's."""
     year = MONTH.year - 1
     now = timezone.now()
 
