@@ -344,14 +344,23 @@ def test_query_metrics_of_a_tenant_busy_after_its_changes_are_left_to_the_next_d
 
 
 def test_a_change_to_a_period_never_computed_waits_for_its_whole_computation(standards, tenant_a, tenant_b, persona):
-    lived_in(tenant_a, persona("alice"), 2, 100)
-    engine.recompute([(tenant_a.schema_name, "month", MONTH)])
+    """Tenant A has its month computed, not its year; tenant B its year, not its month (where the snapshots are
+    kept): the changes of both, applied together, reach A's month only, and B's figures stay as they were."""
+    made = lived_in(tenant_a, persona("alice"), 2, 100)
+    made_b = lived_in(tenant_b, persona("bob"), 2, 300)
+    engine.recompute([(tenant_a.schema_name, "month", MONTH), (tenant_b.schema_name, "year", PERIODS[1][1])])
+    facts_b = list(RollupFact.objects.filter(tenant_id=tenant_b.pk).order_by("pk").values_list("pk", "value"))
     with schema_context(tenant_a.schema_name):
         Assistance.objects.update(amount=Decimal("7.00"))
-    engine.apply_changes([tenant_a.schema_name])
+        Dossier.objects.filter(pk=made[1].pk).update(status="lifted")  # a snapshot's cell, in A's current month
+    with schema_context(tenant_b.schema_name):
+        Dossier.objects.filter(pk=made_b[1].pk).update(status="lifted")  # B's current month was never computed
+    assert engine.apply_changes() == {"tenants": 2, "skipped": 0}  # the tenants with logged changes
+    assert not Change.objects.exists()
     assert not RollupFact.objects.filter(tenant_id=tenant_a.pk, period_kind="year").exists()
     assert stored(tenant_a, "month", MONTH) == reference(tenant_a, "month", MONTH)
-    assert not RollupFact.objects.filter(tenant_id=tenant_b.pk).exists()
+    assert list(RollupFact.objects.filter(tenant_id=tenant_b.pk).order_by("pk").values_list("pk", "value")) == facts_b
+    assert not RollupFact.objects.filter(tenant_id=tenant_b.pk, period_kind="month").exists()
 
 
 def test_every_column_a_cells_metric_uses_is_logged(tenant_a, tenant_b):

@@ -52,7 +52,7 @@ from datetime import date, datetime
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -282,11 +282,11 @@ class _Prepared:
     def call(self, sql: str, args: list[str], *, kept: bool = False) -> str:
         """SQL that executes ``sql`` (``$1``… placeholders) with the argument literals, preparing it if needed;
         ``kept``: one of the engine's own statements, kept besides the bounded ones."""
-        connection.ensure_connection()
-        session: tuple[OrderedDict[str, str], dict[str, str]] | None = self.sessions.get(connection.connection)
+        raw = _db().connection
+        session: tuple[OrderedDict[str, str], dict[str, str]] | None = self.sessions.get(raw)
         if session is None:
             # A new session, or one after a failure: whatever it still holds of ours goes (and is not counted).
-            session = self.sessions[connection.connection] = (OrderedDict(), {})
+            session = self.sessions[raw] = (OrderedDict(), {})
             held = self._held()
             if held:
                 self._send("".join(f"DEALLOCATE {name};" for name in held))
@@ -342,14 +342,30 @@ class _Prepared:
 prepared = _Prepared()
 
 
+def _db():
+    """The default database's connection, opened if needed, looked up once for what follows: each use of
+    ``django.db.connection`` looks it up in a context-local store, which costs a microsecond or so, and several
+    times that in a worker whose code has gone cold between two applies."""
+    db = connections[DEFAULT_DB_ALIAS]
+    db.ensure_connection()
+    return db
+
+
+def _today() -> date:
+    """Today in the server's time zone (``settings.TIME_ZONE``, the zone the engine's SQL gives days in too).
+    ``timezone.localdate()`` first looks up a zone activated in this context, in a context-local store: about 50 µs
+    of a 2 ms apply in ``bench/rollup``, the worker's code having gone cold since the last apply."""
+    return datetime.now(timezone.get_default_timezone()).date()
+
+
 def _execute(script: str, *, commit: bool = False) -> list[list[tuple]]:
     """Run statements in one round trip; returns the rows of each one that returns rows, in order. With ``commit``,
     and outside a transaction of the caller's, the statements are one transaction of their own, begun and committed
     in that same round trip (the engine's SQL names every table with its schema: no search path is set)."""
-    own = commit and not connection.in_atomic_block
-    connection.ensure_connection()
+    db = _db()
+    own = commit and not db.in_atomic_block
     results = []
-    with connection.connection.cursor() as cur:
+    with db.connection.cursor() as cur:
         try:
             cur.execute(f"BEGIN;\n{script}\nCOMMIT;" if own else script)
             while True:
@@ -593,22 +609,26 @@ locked AS MATERIALIZED (
     ) AS w(s, id)
     WHERE pg_try_advisory_xact_lock({lock}, hashtext(w.s))
 ),
--- Their logged changes, consumed, with their tenant's id and its current month if computed (the period of the
--- snapshots). The tenants are matched to the locked ones by their ids, as an array (``= ANY``), never joined to
--- them: the plan is made once, often just after a vacuum found the log empty, and then a join was a nested loop
--- reading every locked tenant again for each change (5 ms of a 20 ms apply at 200). The ids are compared on the
--- tenants, not the log: an array of a parameter is searched item by item, and the schema names compared on every
--- change took 4 % of an apply at 200 (a profile). The current month is looked up by its key (OFFSET 0): a plan made
--- on an empty log joined the computed periods to every change as a list (10 ms of a 20 ms apply at 200).
+-- The locked tenants' ids by schema, and their current month's last day where that month is computed (the period of
+-- the snapshots), by tenant id: two maps (jsonb objects) made once, in which each change finds its tenant and month by
+-- a binary search of the keys. Never a join: the plan is made once, often just after a vacuum found the log empty,
+-- and then each join was a nested loop, looking up the tenant and its month for each change (one apply at 200 read
+-- every locked tenant again for each change: 5 ms of 20; at 50, the computed periods were read whole for each
+-- tenant: 4 % of an apply). The current month is computed once (an InitPlan), not for each row compared.
+locks AS MATERIALIZED (
+    SELECT (SELECT jsonb_object_agg(l.s, l.id) FROM locked l WHERE l.id IS NOT NULL) AS ids,
+        (SELECT jsonb_object_agg(m.tenant_id::text, m.period_end) FROM public.rollups_computedperiod m
+            WHERE m.tenant_id = ANY (ARRAY(SELECT id FROM locked)) AND m.period_kind = 'month'
+                AND m.period_start = (SELECT date_trunc('month', $2::timestamp)::date)) AS months
+),
+-- Their logged changes, consumed, with their tenant's id and its current month if computed.
 taken AS MATERIALIZED (
-    DELETE FROM public.rollups_change c USING public.tenants_tenant t LEFT JOIN LATERAL (
-        SELECT m.period_start, m.period_end FROM public.rollups_computedperiod m WHERE m.tenant_id = t.id
-            AND m.period_kind = 'month' AND m.period_start = date_trunc('month', $2::timestamp)::date
-        OFFSET 0
-    ) m ON TRUE
-    WHERE t.id = ANY (ARRAY(SELECT id FROM locked)) AND t.schema_name = c.schema_name{only}
-    RETURNING t.id AS tenant_id, m.period_start AS month_start, m.period_end AS month_end, c.schema_name, c.source,
-        c.old, c.new
+    DELETE FROM public.rollups_change c WHERE (SELECT ids FROM locks) ? c.schema_name{only}
+    RETURNING ((SELECT ids FROM locks) ->> c.schema_name)::bigint AS tenant_id,
+        CASE WHEN (SELECT months FROM locks) ? ((SELECT ids FROM locks) ->> c.schema_name)
+            THEN (SELECT date_trunc('month', $2::timestamp)::date) END AS month_start,
+        ((SELECT months FROM locks) ->> ((SELECT ids FROM locks) ->> c.schema_name))::date AS month_end,
+        c.schema_name, c.source, c.old, c.new
 ),
 delta(tenant_id, period_kind, period_start, metric, dims_key, rows, value) AS MATERIALIZED ({delta}),
 -- Each difference with the cell it goes to, if that cell exists (the tenants' locks keep other writers out). Every
@@ -667,7 +687,7 @@ digested AS (
 -- statement of its own, so that the runs' table is not one this plan depends on), the cells changed.
 SELECT (SELECT count(*) FROM locked), (SELECT coalesce(array_agg(DISTINCT schema_name), '{{}}') FROM taken),
     (SELECT coalesce(array_agg(DISTINCT source), '{{}}') FROM taken), {left},
-    (SELECT coalesce(json_agg(x), '[]') FROM (SELECT DISTINCT schema_name, source FROM taken WHERE {followed}) x),
+    {followed},
     set_config('{applied}', (SELECT count(*) FROM matched)::text, true)
 """.replace("{old_hash}", cell_hash("m.dims_key", "m.old_value", "m.old_rows"))
     .replace("{new_hash}", cell_hash("m.dims_key", "m.new_value", "m.new_rows"))
@@ -722,11 +742,16 @@ def _changes_statement(tables: frozenset[str] | None = None) -> str:
     log and says whether it left any."""
     # The cells of every installed plugin: a change to a table of a plugin inactive there finds no computed facts.
     cells = [m for m in installed_metrics() if m.cells and (tables is None or m.cells.table in tables)]
+    # The tables changed that some non-cells metric follows (a constant where none of the statement's tables is).
     followed = _followed_by_queries()
-    if followed is None:
-        sources = "TRUE"
+    if followed is not None and tables is not None:
+        followed &= tables
+    if followed is not None and not followed:
+        sources = "'[]'::json"
     else:
-        sources = f"source = ANY ({_array(sorted(followed), 'text')})" if followed else "FALSE"
+        where = "TRUE" if followed is None else f"source = ANY ({_array(sorted(followed), 'text')})"
+        distinct = f"SELECT DISTINCT schema_name, source FROM taken WHERE {where}"
+        sources = f"(SELECT coalesce(json_agg(x), '[]') FROM ({distinct}) x)"
     delta = "\nUNION ALL\n".join(f"({_delta_branch(m)})" for m in cells) or NOTHING
     if tables is None:
         only, other, left = "", "false", "false"
@@ -913,7 +938,7 @@ def apply_changes(schemas: list[str] | None = None, *, today: date | None = None
     not (with the dossiers alone changed, the parts for the other tables cost 5–7 % of an apply at 50 tenants, 7 %
     at 200). The changes of other tables it leaves in the log, and says so: the statement for every table applies
     them at once."""
-    today = today or timezone.localdate()
+    today = today or _today()
     done = _consume(today, schemas, limit=limit, record=True, commit=True, tables=_changing_lately())
     changed, tables, followed = done.changed, done.tables, done.followed
     if done.left:
@@ -955,7 +980,7 @@ def recompute(items: list[tuple[str, str, date]], *, trigger: str = "manual", to
     recorded as failed). A tenant whose change lock is held is skipped and stays dirty for the next dispatch."""
     from tenants.models import Tenant
 
-    today = today or timezone.localdate()
+    today = today or _today()
     wanted: dict[str, dict[tuple[str, date], date]] = {}
     for schema, kind, start in items:
         lo, hi = period_bounds(kind, start if isinstance(start, date) else date.fromisoformat(start))
