@@ -229,7 +229,7 @@ def committed(_schemas_to_drop):
     conn.close()
 
 
-ROLLUP_TABLES = ("rollupfact", "factdigest", "rolluprun", "dirtyperiod", "computedperiod", "change")
+ROLLUP_TABLES = ("rollupfact", "factdigest", "digestchange", "rolluprun", "dirtyperiod", "computedperiod", "change")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from dossiers import services as dossiers
 from dossiers.models import Assistance, Dossier
 from rollups import engine, services
 from rollups import models as rollups_models
-from rollups.models import Change, ComputedPeriod, DirtyPeriod, FactDigest, RollupFact
+from rollups.models import Change, ComputedPeriod, DigestChange, DirtyPeriod, FactDigest, RollupFact
 from stations import services as stations
 from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, Unit
 from tenants.models import Tenant
@@ -70,9 +70,22 @@ def assert_exact(*tenants, after_changes=False):
             assert got == want, (tenant.schema_name, kind, start)
 
 
+def digests(tenant=None) -> dict:
+    """(tenant, period kind, start, metric) → (digest, cells), as stored, with the changes logged since folded in
+    (``DigestChange``) where there is a digest."""
+    stored_digests = FactDigest.objects.filter(**({"tenant": tenant} if tenant else {}))
+    out = {(d.tenant_id, d.period_kind, d.period_start, d.metric): (d.digest, d.cells) for d in stored_digests}
+    for change in DigestChange.objects.filter(**({"tenant": tenant} if tenant else {})):
+        key = (change.tenant_id, change.period_kind, change.period_start, change.metric)
+        if key in out:
+            out[key] = (out[key][0] ^ change.digest, out[key][1] + change.cells)
+    return out
+
+
 def assert_digests_describe_the_facts():
-    """Every digest is that of the stored cells of its (tenant, period, metric), worked out here from the facts; and
-    every fact's cell (computed by the database) is the one the engine looks it up by."""
+    """Every digest, with the changes logged since folded in, is that of the stored cells of its (tenant, period,
+    metric), worked out here from the facts; and every fact's cell (computed by the database) is the one the engine
+    looks it up by."""
     digest = engine.cell_hash("dims_key", "value", "rows")
     with connection.cursor() as cur:
         cur.execute(
@@ -85,13 +98,11 @@ def assert_digests_describe_the_facts():
             " FROM public.rollups_rollupfact GROUP BY 1, 2, 3, 4"
         )
         from_facts = {tuple(row[:4]): (row[4], row[5]) for row in cur.fetchall()}
-    digests = {
-        (d.tenant_id, d.period_kind, d.period_start, d.metric): (d.digest, d.cells) for d in FactDigest.objects.all()
-    }
-    assert digests, "no digests"
-    for key, digest in digests.items():
+    described = digests()
+    assert described, "no digests"
+    for key, digest in described.items():
         assert from_facts.get(key, (0, 0)) == digest, key
-    assert set(from_facts) <= set(digests)  # every computed (period, metric) has its digest
+    assert set(from_facts) <= set(described)  # every computed (period, metric) has its digest
 
 
 def items(*tenants):
@@ -165,25 +176,26 @@ def prepared_in_session() -> set[str]:
 def test_a_session_keeps_a_bounded_number_of_prepared_statements(standards, tenant_a, tenant_b, persona, settings):
     lived_in(tenant_a, persona("alice"), 3, 100)
     lived_in(tenant_b, persona("bob"), 2, 300)
-    # The engine's own three statements (the changes, the runs' start and their end) are kept besides the tenants'
-    # bounded ones.
+    # The engine's own four statements of a whole computation (the changes, the digests' fold, the runs' start and
+    # their end) are kept besides the tenants' bounded ones.
     settings.ROLLUP_PREPARED_STATEMENTS = 1
+    own = 4
     engine.prepared.forget()  # this session starts afresh
     engine.recompute(items(tenant_a))
     held_for_a = prepared_in_session()
-    assert len(held_for_a) == 1 + 3
+    assert len(held_for_a) == 1 + own
     engine.recompute(items(tenant_b))  # tenant_a's statement makes room for tenant_b's
     held_for_b = prepared_in_session()
-    assert len(held_for_b) == 1 + 3 and len(held_for_b & held_for_a) == 3
+    assert len(held_for_b) == 1 + own and len(held_for_b & held_for_a) == own
     with schema_context(tenant_a.schema_name):
         Dossier.objects.filter(status="filed").update(status="lifted")
     connection.set_schema_to_public()
     engine.recompute(items(tenant_a))  # planned again, and exact
-    assert len(prepared_in_session()) == 1 + 3
+    assert len(prepared_in_session()) == 1 + own
     assert_exact(tenant_a, tenant_b)
     settings.ROLLUP_PREPARED_STATEMENTS = 100
     engine.recompute(items(tenant_a, tenant_b))
-    assert len(prepared_in_session()) == 2 + 3  # both tenants', and the engine's own
+    assert len(prepared_in_session()) == 2 + own  # both tenants', and the engine's own
     assert_exact(tenant_a, tenant_b)
     # Each statement was prepared in a message of its own: the server keeps (and copies at every execution) that
     # message as the statement's text, never the script of a whole batch.
@@ -192,9 +204,9 @@ def test_a_session_keeps_a_bounded_number_of_prepared_statements(standards, tena
         texts = [row[0] for row in cur.fetchall()]
     assert texts and all(text.count("PREPARE ") == 1 and "EXECUTE " not in text for text in texts)
     engine.prepared.evict()  # the tenants' statements go, the engine's own stay
-    assert len(prepared_in_session()) == 3
+    assert len(prepared_in_session()) == own
     engine.recompute(items(tenant_a, tenant_b))
-    assert len(prepared_in_session()) == 2 + 3
+    assert len(prepared_in_session()) == 2 + own
     assert_exact(tenant_a, tenant_b)
 
 
@@ -291,6 +303,53 @@ def test_the_change_statement_covers_the_tables_changed_lately_and_applies_the_o
     assert not Change.objects.exists()
     assert_exact(tenant_a, tenant_b, after_changes=True)
     assert list(RollupFact.objects.filter(tenant_id=tenant_a.pk).order_by("pk").values_list("pk", "value")) == of_a
+
+
+def test_applies_log_what_they_do_to_the_digests_and_a_whole_computation_folds_it_in_first(
+    standards, tenant_a, tenant_b, persona
+):
+    def as_stored():
+        return sorted(FactDigest.objects.values_list("tenant_id", "period_kind", "period_start", "metric", "digest"))
+
+    made = {
+        tenant_a: lived_in(tenant_a, persona("alice"), 4, 100),
+        tenant_b: lived_in(tenant_b, persona("bob"), 3, 300),
+    }
+    engine.recompute(items(tenant_a, tenant_b))
+    assert not DigestChange.objects.exists()
+    before = as_stored()
+    for tenant, dossiers_made in made.items():
+        with schema_context(tenant.schema_name):
+            Dossier.objects.filter(pk=dossiers_made[1].pk).update(status="lifted")
+            Assistance.objects.filter(dossier_id=dossiers_made[2].pk, given_on__lt=MONTH).update(amount=Decimal("3"))
+    assert engine.apply_changes() == {"tenants": 2, "skipped": 0}
+    # The digests are as they were; what the changes did to them is logged, for each tenant and (period, metric).
+    assert as_stored() == before
+    logged = set(DigestChange.objects.values_list("tenant_id", "period_kind", "period_start", "metric"))
+    assert {(t.pk, "month", MONTH, "dossiers.count") for t in made} <= logged
+    assert {(t.pk, "month", EARLIER, "dossiers.assistance") for t in made} <= logged
+    assert_digests_describe_the_facts()
+    # The next whole computation of A folds A's in first, so that it finds every digest it computes and compares no
+    # cell: facts of changed cells, then changed by hand behind the engine's back, are left as they are (until the
+    # nightly comparison). B's stay logged.
+    right = stored(tenant_a, "month", MONTH)
+    tampered = RollupFact.objects.filter(tenant_id=tenant_a.pk, period_kind="month", metric="dossiers.count")
+    tampered.update(value=F("value") + 10)
+    facts = list(RollupFact.objects.order_by("pk").values_list("pk", "value", "rows", "computed_at"))
+    engine.recompute(items(tenant_a))
+    assert list(RollupFact.objects.order_by("pk").values_list("pk", "value", "rows", "computed_at")) == facts
+    assert set(DigestChange.objects.values_list("tenant_id", flat=True)) == {tenant_b.pk}
+    tampered.update(value=F("value") - 10)
+    assert stored(tenant_a, "month", MONTH) == right
+    assert_digests_describe_the_facts()
+    assert_exact(tenant_a, tenant_b, after_changes=True)
+    # A tenant no longer active has its logged changes dropped nightly, those of its digests too; not the others'.
+    with schema_context(tenant_a.schema_name):
+        Dossier.objects.filter(pk=made[tenant_a][1].pk).update(status="cancelled")
+    engine.apply_changes()
+    Tenant.objects.filter(pk=tenant_b.pk).update(is_active=False)
+    services.drop_orphan_changes()
+    assert set(DigestChange.objects.values_list("tenant_id", flat=True)) == {tenant_a.pk}
 
 
 def test_a_trusted_digest_spares_the_comparison_then_the_nightly_run_compares_the_cells_again(
@@ -419,6 +478,7 @@ def test_the_writes_find_their_rows_by_address_whatever_the_estimates(standards,
     statements = {
         "tenant": (engine._tenant_statement(tenant_a, metrics_for(tenant_a)), args),
         "changes": (engine._changes_statement(), ["NULL", engine.lit(TODAY), "500"]),
+        "fold": (engine.FOLD, [engine._array([tenant_a.schema_name, tenant_b.schema_name], "text")]),
     }
     with connection.cursor() as cur:
         for name, (sql, values) in statements.items():

@@ -22,8 +22,9 @@ Tenant schemas ─────────────────────�
   changes (up to a batch), consumes their log and turns it into differences of the ``cells`` metrics — the old row
   is -1 (and minus its amounts) in the cells it counted in, the new row +1 — for every computed period the row
   counts in (a snapshot: the current month); each difference finds its cell by the primary key (scope, tenant,
-  cell: ``scope_sql``, ``cell_sql``), which is then updated in place, deleted (no rows left) or inserted, and the
-  digests follow (the old cells' hashes out, the new ones' in); one run is recorded. The statement is made for the
+  cell: ``scope_sql``, ``cell_sql``), which is then updated in place, deleted (no rows left) or inserted; what that
+  does to the digests is logged (``DigestChange``: the old cells' hashes out, the new ones' in), for the tenant's
+  next whole computation to fold in before it compares (``FOLD``); one run is recorded. The statement is made for the
   tables changed lately (``_changing_lately``); the changes of other tables it leaves in the log, and the statement
   for every table applies them at once. ``query`` metrics whose ``sources`` changed, and
   ``compute``-only metrics, are then computed whole again for the tenant's current periods. The work is
@@ -271,9 +272,9 @@ class _Prepared:
     a session keeps at most ``ROLLUP_PREPARED_STATEMENTS`` of them: the least recently used is deallocated (in the
     script that needs the room, after any use of it that comes earlier there). A tenant whose statement was evicted
     has it planned again the next time (a few milliseconds). The engine's own statements (``kept``: the change
-    statement, the runs' start and end, the changes' run), four in all, are kept besides, never evicted: otherwise,
-    with as many tenants as the bound, every batch would evict the statement it needs next and plan everything
-    again."""
+    statements, the runs' start and end, the changes' run, the digests' fold), a dozen at most, are kept besides,
+    never evicted: otherwise, with as many tenants as the bound, every batch would evict the statement it needs next
+    and plan everything again."""
 
     def __init__(self):
         self.sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -661,25 +662,15 @@ inserted AS (
     SELECT m.tenant_id, m.period_kind, m.period_start, m.metric, m.dims_key, m.new_value, m.new_rows, now()
     FROM matched m WHERE m.fact_row IS NULL AND m.new_rows > 0
 ),
--- The digests follow the cells (FactDigest): the old cells' hashes out, the new ones' in. A missing digest stays
--- missing (the next whole computation compares the cells).
+-- What the cells' changes do to their digests (FactDigest), logged (DigestChange): the old cells' hashes out, the new
+-- ones' in. The tenant's next whole computation folds it into the digests (FOLD).
 digested AS (
-    UPDATE public.rollups_factdigest g SET digest = g.digest # x.digest, cells = g.cells + x.cells
-    FROM (
-        SELECT x.digest, x.cells, g.ctid AS digest_row
-        FROM (
-            SELECT m.tenant_id, m.period_kind, m.period_start, m.metric,
-                bit_xor(CASE WHEN m.fact_row IS NULL THEN 0 ELSE {old_hash} END
-                    # CASE WHEN m.new_rows > 0 THEN {new_hash} ELSE 0 END) AS digest,
-                sum((m.new_rows > 0)::integer - (m.fact_row IS NOT NULL)::integer) AS cells
-            FROM matched m GROUP BY 1, 2, 3, 4
-        ) x CROSS JOIN LATERAL (
-            SELECT g.ctid FROM public.rollups_factdigest g WHERE g.tenant_id = x.tenant_id
-                AND g.period_kind = x.period_kind AND g.period_start = x.period_start AND g.metric = x.metric
-            OFFSET 0
-        ) g
-    ) x
-    WHERE g.ctid = x.digest_row
+    INSERT INTO public.rollups_digestchange (tenant_id, period_kind, period_start, metric, digest, cells)
+    SELECT m.tenant_id, m.period_kind, m.period_start, m.metric,
+        bit_xor(CASE WHEN m.fact_row IS NULL THEN 0 ELSE {old_hash} END
+            # CASE WHEN m.new_rows > 0 THEN {new_hash} ELSE 0 END),
+        sum((m.new_rows > 0)::integer - (m.fact_row IS NOT NULL)::integer)
+    FROM matched m GROUP BY 1, 2, 3, 4
 )
 -- The tenants locked, those that had changes, the tables changed, whether the locked tenants have changes left in
 -- the log (of tables the statement does not cover: found as the log is read for the tenants with changes, or else
@@ -865,19 +856,48 @@ def _locking(schemas: list[str]) -> str:
 LOCKED_SETTING = "bangfu.rollup_locked"
 
 
+# The digests' logged changes (DigestChange) of these tenants ($1, schema names) folded into the digests, and
+# deleted: by a whole computation, after the changes it consumes and before it compares, under the tenants' locks.
+# The log is read whole (no index: applying a change only inserts into it), once per batch of tenants. Each digest
+# is found by its key, then written by its address, whatever the estimates (as in WRITE).
+FOLD = """
+WITH folded AS MATERIALIZED (
+    DELETE FROM public.rollups_digestchange d
+    WHERE d.tenant_id = ANY (ARRAY(SELECT t.id FROM public.tenants_tenant t WHERE t.schema_name = ANY ($1::text[])))
+    RETURNING d.tenant_id, d.period_kind, d.period_start, d.metric, d.digest, d.cells
+),
+summed AS MATERIALIZED (
+    SELECT x.digest, x.cells, g.ctid AS digest_row
+    FROM (
+        SELECT tenant_id, period_kind, period_start, metric, bit_xor(digest) AS digest, sum(cells) AS cells
+        FROM folded GROUP BY 1, 2, 3, 4
+    ) x CROSS JOIN LATERAL (
+        SELECT g.ctid FROM public.rollups_factdigest g WHERE g.tenant_id = x.tenant_id
+            AND g.period_kind = x.period_kind AND g.period_start = x.period_start AND g.metric = x.metric
+        OFFSET 0
+    ) g
+)
+UPDATE public.rollups_factdigest g SET digest = g.digest # s.digest, cells = g.cells + s.cells
+FROM summed s WHERE g.ctid = s.digest_row AND g.ctid = ANY (ARRAY(SELECT digest_row FROM summed))
+"""
+
+
 def _lock_and_consume(schemas: list[str], today: date) -> tuple[set[str], dict[str, set]]:
-    """``_lock`` these tenants, then consume the logged changes of those locked (``_consume``), in one round trip:
-    the first statement hands the tenants it locked to the second through a setting local to the transaction, and
-    the second, a statement of its own, reads the log only once the locks are held (a writer that commits between
-    two statements is then either wholly in the log the second reads, or still holds its tenant's lock)."""
+    """``_lock`` these tenants, then consume the logged changes of those locked (``_consume``) and fold their
+    digests' logged changes in (``FOLD``), in one round trip: the first statement hands the tenants it locked to
+    the others through a setting local to the transaction, and the second, a statement of its own, reads the log
+    only once the locks are held (a writer that commits between two statements is then either wholly in the log the
+    second reads, or still holds its tenant's lock)."""
     if not schemas:
         return set(), {}
     lock = (
         f"SELECT coalesce(array_agg(s), '{{}}'), set_config('{LOCKED_SETTING}', coalesce(string_agg(s, ','), ''), true)"
         f" {_locking(schemas)};"
     )
-    consume = _consume_call(today, f"string_to_array(current_setting('{LOCKED_SETTING}'), ',')")
-    (locked,), (consumed,) = _execute(f"{SESSION_SETTINGS}\n{lock}\n{consume}")
+    locked_schemas = f"string_to_array(current_setting('{LOCKED_SETTING}'), ',')"
+    consume = _consume_call(today, locked_schemas)
+    fold = prepared.call(FOLD, [locked_schemas], kept=True)
+    (locked,), (consumed,) = _execute(f"{SESSION_SETTINGS}\n{lock}\n{consume}\n{fold}")
     return set(locked[0]), _consumed(consumed).followed
 
 

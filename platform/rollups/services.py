@@ -124,8 +124,14 @@ def pending_changes() -> bool:
 
 
 def drop_orphan_changes() -> int:
-    """Changes logged by schemas that are no (active) tenant's (a tenant deactivated or removed) are dropped."""
+    """Changes logged by schemas that are no (active) tenant's (a tenant deactivated or removed) are dropped, and so
+    are the logged changes of their digests (``DigestChange``), which no whole computation would fold in: their
+    digests then differ from their cells, which are compared the next time. Returns the changes dropped."""
     with connection.cursor() as cur:
+        cur.execute(
+            "DELETE FROM rollups_digestchange d WHERE NOT EXISTS (SELECT 1 FROM tenants_tenant t"
+            " WHERE t.id = d.tenant_id AND t.is_active)"
+        )
         cur.execute(
             "DELETE FROM rollups_change c WHERE NOT EXISTS (SELECT 1 FROM tenants_tenant t"
             " WHERE t.schema_name = c.schema_name AND t.is_active)"
