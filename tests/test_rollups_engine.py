@@ -265,7 +265,9 @@ def test_the_change_statement_covers_the_tables_changed_lately_and_applies_the_o
     monkeypatch.setattr(engine, "_lately", {})  # a new worker process: no table changed lately
     monkeypatch.setattr(engine, "_made", set())
     made, statement = [], engine._changes_statement
-    monkeypatch.setattr(engine, "_changes_statement", lambda tables=None: made.append(tables) or statement(tables))
+    monkeypatch.setattr(
+        engine, "_changes_statement", lambda tables=None, **kw: made.append(tables) or statement(tables, **kw)
+    )
     both = [tenant_a.schema_name, tenant_b.schema_name]
 
     with schema_context(tenant_a.schema_name):
@@ -475,10 +477,12 @@ def test_the_writes_find_their_rows_by_address_whatever_the_estimates(standards,
     kinds, firsts, lasts = zip(*[(kind, *engine.period_bounds(kind, start)) for kind, start in PERIODS], strict=True)
     args = [engine._array(kinds, "text"), engine._array(firsts, "date"), engine._array(lasts, "date")]
     args.append(engine.lit(TODAY))
+    tenants = engine._array([tenant_a.schema_name, tenant_b.schema_name], "text")
     statements = {
         "tenant": (engine._tenant_statement(tenant_a, metrics_for(tenant_a)), args),
-        "changes": (engine._changes_statement(), ["NULL", engine.lit(TODAY), "500"]),
-        "fold": (engine.FOLD, [engine._array([tenant_a.schema_name, tenant_b.schema_name], "text")]),
+        "changes": (engine._changes_statement(), ["500", engine.lit(TODAY)]),
+        "changes_asked": (engine._changes_statement(asked=True), [tenants, engine.lit(TODAY)]),
+        "fold": (engine.FOLD, [tenants]),
     }
     with connection.cursor() as cur:
         for name, (sql, values) in statements.items():

@@ -590,26 +590,35 @@ def _write_absolute(units: list[Unit], today: date, *, then: Callable[[], str] |
 
 
 # -------------------------------------------------------------------------------------------------- changes
-APPLY_CHANGES = (
-    """
--- The tenants asked for ($1), or else the active tenants with logged changes (up to $3, the first in schema order),
--- whose change lock nobody holds (a writer in flight, another run): taken here, kept until the commit. The tenants
--- with changes are read from the log (MATERIALIZED: once) and joined to the tenants as the planner sees fit, never
--- looked up one by one: with a few hundred tenants it would scan them all for each (4 ms of an 18 ms apply at 200).
-WITH logged AS MATERIALIZED (
-    SELECT c.schema_name AS s, {other} AS other FROM public.rollups_change c WHERE $1::text[] IS NULL GROUP BY 1
-),
+# The tenants a change statement takes: those asked for ($1, schema names), or else (ANY_TENANTS) the active tenants
+# with logged changes (up to $1, the first in schema order); each only if nobody holds its change lock (a writer in
+# flight, another run): taken here, kept until the commit. The tenants with changes are read from the log
+# (MATERIALIZED: once) and joined to the tenants as the planner sees fit, never looked up one by one: with a few
+# hundred tenants it would scan them all for each (4 ms of an 18 ms apply at 200). Two statements, not one for both
+# with the other's part skipped at run time: a plan's every part is set up at each execution, used or not.
+ASKED_TENANTS = """
 locked AS MATERIALIZED (
     SELECT w.s, w.id FROM (
         SELECT x.s, t.id FROM unnest($1::text[]) AS x(s) LEFT JOIN public.tenants_tenant t ON t.schema_name = x.s
-        WHERE $1 IS NOT NULL
-        UNION ALL (
-            SELECT l.s, t.id FROM logged l JOIN public.tenants_tenant t ON t.schema_name = l.s AND t.is_active
-            ORDER BY 1 LIMIT $3
-        )
     ) AS w(s, id)
     WHERE pg_try_advisory_xact_lock({lock}, hashtext(w.s))
+),"""
+ANY_TENANTS = """
+logged AS MATERIALIZED (
+    SELECT c.schema_name AS s, {other} AS other FROM public.rollups_change c GROUP BY 1
 ),
+locked AS MATERIALIZED (
+    SELECT w.s, w.id FROM (
+        SELECT l.s, t.id FROM logged l JOIN public.tenants_tenant t ON t.schema_name = l.s AND t.is_active
+        ORDER BY 1 LIMIT $1::integer
+    ) AS w(s, id)
+    WHERE pg_try_advisory_xact_lock({lock}, hashtext(w.s))
+),"""
+
+# $1: the tenants (above), $2: today.
+APPLY_CHANGES = (
+    """
+WITH {tenants}
 -- The locked tenants' ids by schema, and their current month's last day where that month is computed (the period of
 -- the snapshots), by tenant id: two maps (jsonb objects) made once, in which each change finds its tenant and month by
 -- a binary search of the keys. Never a join: the plan is made once, often just after a vacuum found the log empty,
@@ -654,7 +663,7 @@ removed AS (
 ),
 updated AS (
     UPDATE public.rollups_rollupfact f SET value = m.new_value, rows = m.new_rows, computed_at = now()
-    FROM matched m WHERE f.ctid = m.fact_row AND m.new_rows > 0
+    FROM matched m WHERE f.ctid = m.fact_row AND m.fact_row IS NOT NULL AND m.new_rows > 0
 ),
 inserted AS (
     INSERT INTO public.rollups_rollupfact
@@ -676,9 +685,8 @@ digested AS (
 -- the log (of tables the statement does not cover: found as the log is read for the tenants with changes, or else
 -- read again), and the tables changed that some non-cells metric follows; and, for the run's record (APPLIED: a
 -- statement of its own, so that the runs' table is not one this plan depends on), the cells changed.
-SELECT (SELECT count(*) FROM locked), (SELECT coalesce(array_agg(DISTINCT schema_name), '{{}}') FROM taken),
-    (SELECT coalesce(array_agg(DISTINCT source), '{{}}') FROM taken), {left},
-    {followed},
+SELECT (SELECT count(*) FROM locked), {changed}, (SELECT coalesce(array_agg(DISTINCT source), '{{}}') FROM taken),
+    {left}, {followed},
     set_config('{applied}', (SELECT count(*) FROM matched)::text, true)
 """.replace("{old_hash}", cell_hash("m.dims_key", "m.old_value", "m.old_rows"))
     .replace("{new_hash}", cell_hash("m.dims_key", "m.new_value", "m.new_rows"))
@@ -728,9 +736,9 @@ def _delta_branch(metric: Metric) -> str:
 
 
 @functools.cache
-def _changes_statement(tables: frozenset[str] | None = None) -> str:
+def _changes_statement(tables: frozenset[str] | None = None, *, asked: bool = False) -> str:
     """The change statement for the changes of these tables (None: of every table), which leaves the others in the
-    log and says whether it left any."""
+    log and says whether it left any; for the tenants ``asked`` for, or else for any with logged changes."""
     # The cells of every installed plugin: a change to a table of a plugin inactive there finds no computed facts.
     cells = [m for m in installed_metrics() if m.cells and (tables is None or m.cells.table in tables)]
     # The tables changed that some non-cells metric follows (a constant where none of the statement's tables is).
@@ -744,18 +752,27 @@ def _changes_statement(tables: frozenset[str] | None = None) -> str:
         distinct = f"SELECT DISTINCT schema_name, source FROM taken WHERE {where}"
         sources = f"(SELECT coalesce(json_agg(x), '[]') FROM ({distinct}) x)"
     delta = "\nUNION ALL\n".join(f"({_delta_branch(m)})" for m in cells) or NOTHING
+    # The tenants whose changes it applies: those asked for that had some; any other it takes has some (its changes
+    # of other tables, if any, are applied at once after it: ``left``).
+    changed = (
+        "(SELECT coalesce(array_agg(DISTINCT schema_name), '{}') FROM taken)"
+        if asked
+        else "(SELECT coalesce(array_agg(s), '{}') FROM locked)"
+    )
     if tables is None:
         only, other, left = "", "false", "false"
     else:
         covered = _array(sorted(tables), "text")
         only, other = f" AND c.source = ANY ({covered})", f"bool_or(c.source <> ALL ({covered}))"
         left = (
-            "(EXISTS (SELECT FROM logged l WHERE l.other AND l.s = ANY (ARRAY(SELECT s FROM locked)))"
-            " OR EXISTS (SELECT FROM public.rollups_change c WHERE $1 IS NOT NULL"
-            f" AND c.schema_name = ANY (ARRAY(SELECT s FROM locked)) AND c.source <> ALL ({covered})))"
+            "EXISTS (SELECT FROM public.rollups_change c WHERE c.schema_name = ANY (ARRAY(SELECT s FROM locked))"
+            f" AND c.source <> ALL ({covered}))"
+            if asked
+            else "EXISTS (SELECT FROM logged l WHERE l.other AND l.s = ANY (ARRAY(SELECT s FROM locked)))"
         )
+    tenants = (ASKED_TENANTS if asked else ANY_TENANTS).format(lock=CHANGE_LOCK, other=other)
     return APPLY_CHANGES.format(
-        delta=delta, followed=sources, lock=CHANGE_LOCK, applied=APPLIED_SETTING, only=only, other=other, left=left
+        tenants=tenants, delta=delta, followed=sources, applied=APPLIED_SETTING, only=only, changed=changed, left=left
     )
 
 
@@ -805,15 +822,18 @@ def _consume(
     differences of their facts, in one round trip, taking their change locks first (a busy tenant is left alone):
     the changes of these ``tables`` (None: of every table). With ``commit`` it is a transaction of its own (see
     ``_execute``). With ``record``, one run is recorded for them all."""
-    wanted = "NULL" if schemas is None else _array(sorted(set(schemas)), "text")
+    wanted = None if schemas is None else _array(sorted(set(schemas)), "text")
     call = _consume_call(today, wanted, limit=limit, tables=tables)
     recorded = prepared.call(APPLIED, [lit(today)], kept=True) if record else ""
     return _consumed(_execute(f"{SESSION_SETTINGS}\n{call}\n{recorded}", commit=commit)[-1][0])
 
 
 def _consume_call(today: date, wanted: str, *, limit: int = 0, tables: frozenset[str] | None = None) -> str:
-    """The change statement's execution for the tenants of ``wanted`` (SQL of a text array, or NULL)."""
-    return prepared.call(_changes_statement(tables), [wanted, lit(today), str(limit)], kept=True)
+    """The change statement's execution for the tenants of ``wanted`` (SQL of a text array), or (None) for up to
+    ``limit`` tenants with logged changes."""
+    asked = wanted is not None
+    statement = _changes_statement(tables, asked=asked)
+    return prepared.call(statement, [wanted if asked else str(limit), lit(today)], kept=True)
 
 
 def _consumed(row: tuple) -> Consumed:
