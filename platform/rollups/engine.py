@@ -798,9 +798,10 @@ def _changing_lately() -> frozenset[str] | None:
 
 @dataclass
 class Consumed:
-    """What a change statement did: the tenants it locked, those whose changes it applied, the tables of those
-    changes, whether it left changes of the locked tenants in the log (of tables it does not cover), and the
-    tables changed that some non-cells metric follows, per schema (``_needs_queries``)."""
+    """What a change statement did: the tenants it locked, those whose changes it applied (taking any tenant with
+    changes: every one it locked, whose changes of other tables are then applied at once, see ``left``), the tables
+    of those changes, whether it left changes of the locked tenants in the log (of tables it does not cover), and
+    the tables changed that some non-cells metric follows, per schema (``_needs_queries``)."""
 
     locked: int
     changed: set[str]
