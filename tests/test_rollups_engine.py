@@ -70,12 +70,13 @@ def assert_exact(*tenants, after_changes=False):
             assert got == want, (tenant.schema_name, kind, start)
 
 
-def digests(tenant=None) -> dict:
+def digests() -> dict:
     """(tenant, period kind, start, metric) → (digest, cells), as stored, with the changes logged since folded in
     (``DigestChange``) where there is a digest."""
-    stored_digests = FactDigest.objects.filter(**({"tenant": tenant} if tenant else {}))
-    out = {(d.tenant_id, d.period_kind, d.period_start, d.metric): (d.digest, d.cells) for d in stored_digests}
-    for change in DigestChange.objects.filter(**({"tenant": tenant} if tenant else {})):
+    out = {
+        (d.tenant_id, d.period_kind, d.period_start, d.metric): (d.digest, d.cells) for d in FactDigest.objects.all()
+    }
+    for change in DigestChange.objects.all():
         key = (change.tenant_id, change.period_kind, change.period_start, change.metric)
         if key in out:
             out[key] = (out[key][0] ^ change.digest, out[key][1] + change.cells)
