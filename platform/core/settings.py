@@ -215,8 +215,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Failed logins per (tenant, username) and per client address before a lock-out, and its length.
+# Failed logins before a lock-out, counted across all hosts (core.auth.LoginThrottle): of one account from one
+# address, from one address whatever the accounts, of one account from all addresses (kept above the per-address
+# limit, so one address never locks out someone else); and the lock-out's length.
 BANGFU_LOGIN_MAX_FAILURES = int(os.environ.get("BANGFU_LOGIN_MAX_FAILURES", "5"))
+BANGFU_LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("BANGFU_LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
+BANGFU_LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("BANGFU_LOGIN_MAX_FAILURES_PER_ACCOUNT", "50"))
 BANGFU_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("BANGFU_LOGIN_LOCKOUT_SECONDS", "900"))
 BANGFU_BEHIND_PROXY = env_bool("BANGFU_BEHIND_PROXY")
 SESSION_COOKIE_AGE = int(os.environ.get("BANGFU_SESSION_AGE", str(8 * 3600)))
