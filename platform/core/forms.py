@@ -56,7 +56,7 @@ class MemberAddForm(forms.Form):
         required=False,
         strip=False,
         widget=forms.PasswordInput,
-        help_text=_("Only for a new user."),
+        help_text=_("For a new account only; an existing account is invited and joins when it accepts."),
     )
     role = forms.ChoiceField(label=_("Role"))
 

@@ -223,6 +223,8 @@ BANGFU_LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("BANGFU_LOGIN_MAX_FAI
 BANGFU_LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("BANGFU_LOGIN_MAX_FAILURES_PER_ACCOUNT", "50"))
 BANGFU_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("BANGFU_LOGIN_LOCKOUT_SECONDS", "900"))
 BANGFU_BEHIND_PROXY = env_bool("BANGFU_BEHIND_PROXY")
+# Days an invitation to join a union waits for its answer (tenants.services.invite_member).
+BANGFU_INVITATION_DAYS = int(os.environ.get("BANGFU_INVITATION_DAYS", "14"))
 SESSION_COOKIE_AGE = int(os.environ.get("BANGFU_SESSION_AGE", str(8 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

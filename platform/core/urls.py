@@ -15,6 +15,7 @@ from rollups import views as rollup_views
 
 router = DefaultRouter()
 router.register("members", api.MemberViewSet, basename="member")
+router.register("invitations", api.InvitationViewSet, basename="invitation")
 router.register("plugin-activations", api.PluginViewSet, basename="plugin-activation")
 router.register("tenants", api.TenantViewSet, basename="tenant")
 router.register("provisioning-jobs", api.ProvisioningJobViewSet, basename="provisioning-job")
@@ -33,6 +34,8 @@ urlpatterns = [
     path("members/", views.members, name="members"),
     path("members/<int:membership_id>/role/", views.member_role, name="member-role"),
     path("members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
+    path("invitations/", views.invitations, name="invitations"),
+    path("invitations/<int:invitation_id>/<str:answer>/", views.invitation_answer, name="invitation-answer"),
     path("plugins/", views.plugins, name="plugins"),
     path("plugins/", include((plugin_pages, "plugins"))),
     path("tenants/", views.tenant_list, name="tenant-list"),

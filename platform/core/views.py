@@ -96,11 +96,14 @@ def members(request):
     form = MemberAddForm(tenant, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_member(request.user, tenant, **form.cleaned_data)
+            membership = services.add_member(request.user, tenant, **form.cleaned_data)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
-            messages.success(request, _("Member added."))
+            if membership is None:  # one message whether or not the username exists (see services.add_member)
+                messages.info(request, _("An invitation has been recorded; the person joins when they accept it."))
+            else:
+                messages.success(request, _("Member added."))
             return redirect("members")
     rows = Membership.objects.filter(tenant_id=tenant.pk).select_related("user").order_by("user__username")
     role_forms = [(m, MemberRoleForm(tenant, initial={"role": m.role}, prefix=f"m{m.pk}")) for m in rows]
@@ -133,6 +136,31 @@ def member_remove(request, membership_id: int):
     else:
         messages.success(request, _("Member removed."))
     return redirect("members")
+
+
+# ---------------------------------------------------------------------------------------------- invitations
+@tenant_page(Perm.VIEW_HOME)
+def invitations(request):
+    """The signed-in person's invitations to join other unions, answered here."""
+    return render(request, "core/invitations.html", {"invitations": services.pending_invitations(request.user)})
+
+
+@require_POST
+@tenant_page(Perm.VIEW_HOME)
+def invitation_answer(request, invitation_id: int, answer: str):
+    if answer == "accept":
+        try:
+            membership = services.accept_invitation(request.user, invitation_id)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("You have joined %(union)s.") % {"union": membership.tenant.name})
+    elif answer == "decline":
+        services.decline_invitation(request.user, invitation_id)
+        messages.success(request, _("Invitation declined."))
+    else:
+        raise Http404
+    return redirect("invitations")
 
 
 # -------------------------------------------------------------------------------------------------- plugins

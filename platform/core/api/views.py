@@ -1,4 +1,5 @@
-"""The core's API: token login, the current user, members, plugin activations and (municipal) tenants.
+"""The core's API: token login, the current user, members, invitations, plugin activations and (municipal)
+tenants.
 
 Every view runs on a tenant host and sees only that tenant; permissions come from ``core.access``.
 """
@@ -21,7 +22,7 @@ from core.auth import LoginThrottle
 from core.plugins import active_plugin_slugs, registry
 from core.roles import Perm
 from tenants import services
-from tenants.models import NEW_TENANT_KINDS, Membership, ProvisioningJob, Tenant
+from tenants.models import NEW_TENANT_KINDS, Invitation, Membership, ProvisioningJob, Tenant
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -109,6 +110,14 @@ class MemberUpdateSerializer(serializers.Serializer):
     unit_id = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
 
 
+class InvitationRecordedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+def INVITATION_RECORDED() -> str:  # noqa: N802 - a message, evaluated in the request's language
+    return str(_("An invitation has been recorded; the person joins when they accept it."))
+
+
 class MemberViewSet(viewsets.ModelViewSet):
     """The tenant's members and their roles (tenant administrators only)."""
 
@@ -127,11 +136,18 @@ class MemberViewSet(viewsets.ModelViewSet):
             .order_by("user__username")
         )
 
-    @extend_schema(request=MemberCreateSerializer, responses={201: MembershipSerializer})
+    @extend_schema(
+        request=MemberCreateSerializer, responses={201: MembershipSerializer, 202: InvitationRecordedSerializer}
+    )
     def create(self, request, *args, **kwargs):
+        """A new username with a password: the account and its membership (201). Anything else: 202 with one
+        fixed message — an existing account is invited and joins when it accepts; the answer is the same for an
+        unknown username, so it never tells which usernames exist."""
         data = MemberCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.add_member(request.user, request._request.tenant, **data.validated_data)
+        if membership is None:
+            return Response({"detail": INVITATION_RECORDED()}, status=status.HTTP_202_ACCEPTED)
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MemberUpdateSerializer, responses=MembershipSerializer)
@@ -148,6 +164,47 @@ class MemberViewSet(viewsets.ModelViewSet):
 
     def destroy(self, request, *args, **kwargs):
         services.remove_member(request.user, request._request.tenant, kwargs["pk"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    tenant = serializers.CharField(source="tenant.name")
+    role = serializers.CharField()
+    role_label = serializers.CharField(source="get_role_display")
+    invited_by = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+    def get_invited_by(self, obj) -> str:
+        return str(obj.invited_by) if obj.invited_by else ""
+
+
+class InvitationViewSet(viewsets.GenericViewSet):
+    """The current user's pending invitations to join other unions; accept or decline each (on any union the
+    user already belongs to)."""
+
+    serializer_class = InvitationSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Invitation.objects.none()
+        return services.pending_invitations(self.request.user)
+
+    def list(self, request):
+        return Response(InvitationSerializer(self.get_queryset(), many=True).data)
+
+    @extend_schema(request=None, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        membership = services.accept_invitation(request.user, pk)
+        return Response(MembershipSerializer(membership).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        services.decline_invitation(request.user, pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
