@@ -43,6 +43,14 @@ class TenantLoginForm(forms.Form):
         return self.cleaned_data
 
 
+class OTPCodeForm(forms.Form):
+    otp_token = forms.CharField(
+        label=_("Code from the authenticator app"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
 def role_choices(tenant):
     return [(value, label) for value, label in Role.choices if tenant.is_municipal or value not in MUNICIPAL_ONLY_ROLES]
 

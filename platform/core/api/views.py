@@ -17,6 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import twofactor
 from core.access import membership_for, permissions_for
 from core.auth import LoginThrottle
 from core.plugins import active_plugin_slugs, registry
@@ -28,6 +29,9 @@ from tenants.models import NEW_TENANT_KINDS, Invitation, Membership, Provisionin
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp_token = serializers.CharField(
+        required=False, default="", max_length=10, help_text="The authenticator app's code, for two-factor users."
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -35,7 +39,8 @@ class TokenSerializer(serializers.Serializer):
 
 
 class ObtainTokenView(APIView):
-    """Exchange username + password for an API token. Only members of this tenant get one."""
+    """Exchange username + password (+ ``otp_token`` once the user has two-factor sign-in) for an API token. Only
+    members of this tenant get one."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -47,14 +52,23 @@ class ObtainTokenView(APIView):
         tenant = getattr(request._request, "tenant", None)
         if tenant is None:
             raise NotFound()
-        throttle = LoginThrottle(request._request, data.validated_data["username"])
+        credentials = {k: data.validated_data[k] for k in ("username", "password")}
+        throttle = LoginThrottle(request._request, credentials["username"])
         if throttle.is_locked():
             raise Throttled(detail=_("Too many failed attempts. Please try again later."))
-        user = authenticate(request._request, **data.validated_data)
+        user = authenticate(request._request, **credentials)
         if user is None or membership_for(user, tenant) is None:
             throttle.record_failure()
             # Same answer for "no such user", "wrong password" and "not a member here".
             raise ValidationError({"non_field_errors": [_("Please enter a correct username and password.")]})
+        if twofactor.confirmed_device(user) is not None:
+            if twofactor.check_code(user, data.validated_data["otp_token"]) is None:
+                throttle.record_failure()
+                raise ValidationError({"otp_token": [_("This code is not right (or was used already).")]})
+        elif twofactor.requires_two_factor(user, tenant):
+            raise ValidationError(
+                {"otp_token": [_("Two-factor sign-in is required: set it up on the two-factor page first.")]}
+            )
         throttle.reset()
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
