@@ -59,6 +59,31 @@ def test_every_user_may_enrol_and_then_every_login_asks_for_a_code(tenant_a, ten
     assert bob_login.status_code == 302 and bob_login["Location"] == "/"
 
 
+@override_settings(OTP_TOTP_THROTTLE_FACTOR=0, BANGFU_LOGIN_MAX_FAILURES=3)
+def test_a_known_password_does_not_clear_the_count_of_wrong_codes(tenant_a, persona, client_for):
+    amy = persona("amy")
+    enrol(client_for(tenant_a, amy), amy)
+    for _ in range(3):
+        client, _ = password_login(tenant_a, "amy")
+        assert client.post("/accounts/login/code/", {"otp_token": "000000"}).status_code == 400
+    client, locked = password_login(tenant_a, "amy")  # the right password, but three wrong codes came before
+    assert locked.status_code == 400
+    assert "locked" in [e.code for e in locked.context["form"].non_field_errors().as_data()]
+    assert client.post("/accounts/login/code/", {"otp_token": code(amy)})["Location"] == "/accounts/login/"
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_session_from_before_enrolment_needs_the_code(tenant_a, tenant_b, persona, client_for):
+    amy = persona("amy")
+    older = client_for(tenant_a, amy)
+    assert older.get("/").status_code == 200
+    enrol(client_for(tenant_a, amy), amy)
+    assert older.get("/")["Location"] == "/accounts/two-factor/"
+    assert older.post("/accounts/two-factor/", {"otp_token": code(amy)}).status_code == 302
+    assert older.get("/").status_code == 200
+    assert client_for(tenant_b, persona("bob")).get("/").status_code == 200  # not enrolled: nothing asked
+
+
 def test_the_code_step_expires_and_belongs_to_its_host(tenant_a, tenant_b, persona, client_for, settings):
     amy = persona("amy")
     enrol(client_for(tenant_a, amy), amy)

@@ -38,7 +38,12 @@ class TenantLoginForm(forms.Form):
         if user is None or membership_for(user, self.request.tenant) is None:
             throttle.record_failure()
             raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
-        throttle.reset()
+        # With a second factor the login is not done yet: the count is cleared only by a right code, or else a
+        # known password would wipe the record of guessed codes each time.
+        from core.twofactor import confirmed_device
+
+        if confirmed_device(user) is None:
+            throttle.reset()
         self.user = user
         return self.cleaned_data
 

@@ -6,8 +6,8 @@
    and only while the user holds a membership there; otherwise the request is anonymous. It attaches
    ``request.membership``.
 3. ``TwoFactorGateMiddleware`` (after django-otp's ``OTPMiddleware``): a member who must use two-factor sign-in
-   (``BANGFU_REQUIRE_2FA_FOR``) and whose session has no verified second factor reaches only the two-factor page
-   (enrolment or code), logging out and the language switch.
+   (``BANGFU_REQUIRE_2FA_FOR``) or has enrolled, and whose session has no verified second factor (a session from
+   before enrolment), reaches only the two-factor page (enrolment or code), logging out and the language switch.
 4. ``PluginGateMiddleware``: ``/plugins/<slug>/`` and ``/api/plugins/<slug>/`` answer 404 unless the plugin is
    active on the tenant.
 """
@@ -69,7 +69,7 @@ class TwoFactorGateMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from core.twofactor import requires_two_factor
+        from core.twofactor import confirmed_device, requires_two_factor
 
         user = request.user
         tenant = getattr(request, "tenant", None)
@@ -78,7 +78,7 @@ class TwoFactorGateMiddleware:
             and user.is_authenticated
             and not request.path_info.startswith(self.OPEN_PREFIXES)
             and not user.is_verified()
-            and requires_two_factor(user, tenant)
+            and (requires_two_factor(user, tenant) or confirmed_device(user) is not None)
         ):
             if request.path_info.startswith("/api/"):
                 from django.utils.translation import gettext as _
