@@ -182,3 +182,16 @@ def test_available_but_not_required_by_default_and_required_in_production():
     )  # fmt: skip
     rule = json.loads(out.stdout)
     assert "tenant_admin" in rule["roles"] and "dossiers.view_id_number" in rule["permissions"] and rule["municipal"]
+
+
+def test_reset_two_factor_command_after_a_lost_phone(tenant_a, tenant_b, persona, client_for):
+    from django.core.management import call_command
+
+    amy, bob = persona("amy"), persona("bob")
+    enrol(client_for(tenant_a, amy), amy)
+    enrol(client_for(tenant_b, bob), bob)
+    call_command("reset_two_factor", "amy", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    assert not TOTPDevice.objects.filter(user=amy).exists()
+    assert TOTPDevice.objects.filter(user=bob, confirmed=True).exists()
+    _client, response = password_login(tenant_a, "amy")
+    assert response["Location"] == "/"  # the password alone again
