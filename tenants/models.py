@@ -142,6 +142,48 @@ class Membership(models.Model):
             raise ValidationError({"role": _("This role exists only on the municipal union's tenant.")})
 
 
+class Invitation(models.Model):
+    """A tenant's offer of a role to a person who already has an account: no membership until they accept.
+
+    Made by ``tenants.services.add_member`` when the username is taken; the invited person sees it on a tenant
+    they already belong to (``/invitations/``, ``/api/invitations/``) and accepts or declines it there.
+    """
+
+    tenant = models.ForeignKey(Tenant, verbose_name=_("tenant"), on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    unit_id = models.PositiveBigIntegerField(_("unit scope"), null=True, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    declined_at = models.DateTimeField(_("declined at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "user"],
+                condition=models.Q(accepted_at__isnull=True, declined_at__isnull=True),
+                name="invitation_one_pending_per_tenant_user",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.tenant}: {self.get_role_display()}"
+
+
 class PluginActivation(models.Model):
     """Whether an installed plugin is switched on for a tenant, with its per-tenant settings."""
 

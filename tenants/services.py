@@ -6,17 +6,21 @@ forget it; reads of a tenant's members go through ``access_membership`` (404 for
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.access import require
 from core.plugins import registry
 from core.roles import MUNICIPAL_ONLY_ROLES, Perm, Role
-from tenants.models import Membership, PluginActivation, ProvisioningJob, Tenant
+from tenants.models import Invitation, Membership, PluginActivation, ProvisioningJob, Tenant
 from tenants.provisioning import validate_request
 
 
@@ -77,27 +81,114 @@ def add_member(
     email: str = "",
     password: str = "",
     unit_id: int | None = None,
-) -> Membership:
-    """Give a person a role on the tenant; creates the user account when the username is new (then a password
-    is required)."""
+) -> Membership | None:
+    """Give a person a role on the tenant — by creating their account, or by inviting them.
+
+    A free username with a password: the tenant creates the account and its membership, which is returned.
+    Otherwise (the username is taken, or no password was given) the answer is ``None`` whatever the case: an
+    existing account gets an ``Invitation`` that its owner accepts or declines (no membership until then); an
+    unknown username records nothing. Callers answer ``None`` with one message, so adding members never tells which
+    usernames exist or whose they are. A platform administrator (superuser) adds an existing account directly.
+    """
     require(actor, tenant, Perm.MANAGE_MEMBERS)
     _check_role(tenant, role)
     username = (username or "").strip()
     if not username:
         raise ValidationError({"username": _("This field is required.")})
-    User = get_user_model()
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        if not password:
-            raise ValidationError({"password": _("A new user needs a password.")})
-        user = User(username=username, full_name=full_name, email=email)
-        _set_password(user, password)
-        user.full_clean(exclude=["password"])
-        user.save()
-    elif Membership.objects.filter(user=user, tenant_id=tenant.pk).exists():
-        raise ValidationError({"username": _("This user is already a member of this tenant.")})
     _check_unit(tenant, unit_id)
-    return Membership.objects.create(user=user, tenant=tenant, role=role, unit_id=unit_id, created_by=actor)
+    User = get_user_model()
+    # Everything that can be checked without looking the username up is checked first, so that no error (a weak
+    # password, a malformed email) depends on whether the account exists.
+    candidate = User(username=username, full_name=full_name, email=email)
+    if password:
+        _set_password(candidate, password)
+    candidate.full_clean(exclude=["password"], validate_unique=False)
+    existing = User.objects.filter(username=username).first()
+    if existing is None and password:
+        try:
+            with transaction.atomic():
+                candidate.save()
+        except IntegrityError:  # taken a moment ago: treated like any taken username
+            existing = User.objects.get(username=username)
+        else:
+            user = candidate
+            return Membership.objects.create(user=user, tenant=tenant, role=role, unit_id=unit_id, created_by=actor)
+    if existing is None:
+        return None
+    if Membership.objects.filter(user=existing, tenant_id=tenant.pk).exists():
+        # The members list already shows this person: the error tells the administrator nothing new.
+        raise ValidationError({"username": _("This user is already a member of this tenant.")})
+    if actor.is_superuser:
+        return Membership.objects.create(user=existing, tenant=tenant, role=role, unit_id=unit_id, created_by=actor)
+    invite_member(actor, tenant, existing, role=role, unit_id=unit_id)
+    return None
+
+
+def invite_member(actor, tenant: Tenant, user, *, role: str, unit_id=None) -> Invitation:
+    """Record (or renew) the tenant's pending invitation of an existing account. Called by ``add_member``, which
+    checked the permission, the role and the unit."""
+    expires_at = timezone.now() + timedelta(days=settings.BANGFU_INVITATION_DAYS)
+    pending = (
+        Invitation.objects.select_for_update()
+        .filter(tenant_id=tenant.pk, user_id=user.pk, accepted_at__isnull=True, declined_at__isnull=True)
+        .first()
+    )
+    if pending is not None:
+        pending.role, pending.unit_id, pending.invited_by, pending.expires_at = role, unit_id, actor, expires_at
+        pending.save(update_fields=["role", "unit_id", "invited_by", "expires_at"])
+        return pending
+    return Invitation.objects.create(
+        tenant=tenant, user=user, role=role, unit_id=unit_id, invited_by=actor, expires_at=expires_at
+    )
+
+
+def pending_invitations(user):
+    """The invitations waiting for `user`'s answer (from any tenant), newest first."""
+    return (
+        Invitation.objects.filter(
+            user_id=user.pk,
+            accepted_at__isnull=True,
+            declined_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            tenant__is_active=True,
+        )
+        .select_related("tenant", "invited_by")
+        .order_by("-created_at")
+    )
+
+
+def _access_pending_invitation(user, invitation_id) -> Invitation:
+    """One of `user`'s own pending invitations, locked; 404 for someone else's, an answered or expired one alike."""
+    try:
+        return pending_invitations(user).select_for_update(of=("self",)).get(pk=invitation_id)
+    except (Invitation.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+@transaction.atomic
+def accept_invitation(user, invitation_id) -> Membership:
+    """The invited person accepts: the membership is made with the role and unit scope of the invitation."""
+    invitation = _access_pending_invitation(user, invitation_id)
+    tenant = invitation.tenant
+    # The unit may have gone since the invitation was made.
+    _check_role(tenant, invitation.role)
+    _check_unit(tenant, invitation.unit_id)
+    membership, _created = Membership.objects.get_or_create(
+        user=user,
+        tenant=tenant,
+        defaults={"role": invitation.role, "unit_id": invitation.unit_id, "created_by": invitation.invited_by},
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    user.__dict__.get("_bangfu_memberships", {}).pop(tenant.pk, None)
+    return membership
+
+
+@transaction.atomic
+def decline_invitation(user, invitation_id) -> None:
+    invitation = _access_pending_invitation(user, invitation_id)
+    invitation.declined_at = timezone.now()
+    invitation.save(update_fields=["declined_at"])
 
 
 @transaction.atomic

@@ -1,10 +1,16 @@
 """The per-tenant Django admin: open to the tenant's administrators only, showing only the tenant's rows.
 
 It is mounted on tenant hosts at /admin/. The shared tables it shows (members, plugin activations) are filtered
-to the current tenant; everything else it shows lives in the tenant's own schema.
+to the current tenant and read-only: their rules (a tenant keeps an administrator, a unit scope names a unit of the
+tenant, activating a plugin runs its hooks) live in ``tenants.services``, which the members and plugins pages call;
+a generic change form would go around them. Everything else it shows lives in the tenant's own schema.
+
+Its login is the tenant's own login page, so the admin gets the same throttle and second factor.
 """
 
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.access import has_permission
@@ -21,19 +27,29 @@ class TenantAdminSite(admin.AdminSite):
         tenant = getattr(request, "tenant", None)
         return tenant is not None and has_permission(request.user, tenant, Perm.USE_ADMIN)
 
+    def login(self, request, extra_context=None):
+        # Never Django's own admin login: it would skip the login throttle, the second factor and the session's
+        # binding to this tenant. A POST here authenticates nothing.
+        return redirect_to_login(request.GET.get("next") or reverse("tenant-admin:index"), reverse("login"))
+
 
 tenant_admin_site = TenantAdminSite(name="tenant-admin")
 
 
 class TenantScopedAdmin(admin.ModelAdmin):
-    """Shared-schema rows that belong to a tenant: only the current tenant's are listed or reachable."""
+    """Shared-schema rows that belong to a tenant: only the current tenant's are listed, and only for reading."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(tenant_id=request.tenant.pk)
 
-    def save_model(self, request, obj, form, change):
-        obj.tenant_id = request.tenant.pk
-        super().save_model(request, obj, form, change)
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Membership, site=tenant_admin_site)
@@ -42,18 +58,10 @@ class MembershipAdmin(TenantScopedAdmin):
     list_filter = ["role"]
     search_fields = ["user__username", "user__full_name"]
     fields = ["user", "role", "unit_id"]
-    # Members are added on the members page (by username); a user picker here would list every tenant's users.
-    readonly_fields = ["user"]
-
-    def has_add_permission(self, request):
-        return False
+    # Members are managed on the members page; a user picker here would list every tenant's users.
 
 
 @admin.register(PluginActivation, site=tenant_admin_site)
 class PluginActivationAdmin(TenantScopedAdmin):
     list_display = ["plugin", "is_active", "changed_at"]
     fields = ["plugin", "is_active", "config"]
-    readonly_fields = ["plugin"]
-
-    def has_add_permission(self, request):
-        return False

@@ -1,4 +1,4 @@
-"""Authentication pieces: the tenant-role permission backend and login throttling.
+"""Authentication pieces: the tenant-role permission backend and login throttling (one throttle for all hosts).
 
 Passwords are checked by Django's ModelBackend (default PBKDF2 hasher). Permissions never come from global flags:
 ``TenantRoleBackend`` answers ``user.has_perm`` from the user's membership on the tenant the connection is set to,
@@ -7,9 +7,10 @@ so the per-tenant Django admin and ``permission_required`` work per tenant.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
 from django.db import connection
 
 from core.access import membership_for, permissions_for
@@ -66,25 +67,59 @@ def client_ip(request) -> str:
 
 
 class LoginThrottle:
-    """Counts failed logins per username and per client address; cache keys carry the tenant automatically."""
+    """Failed logins, counted across every host (the page, the admin and the token login all come here).
+
+    The counters live in Redis under keys WITHOUT the tenant's prefix (the default cache's ``make_key`` would put
+    each host's count apart, giving a member of several unions five guesses on each). Three counters:
+
+    * account × address: ``BANGFU_LOGIN_MAX_FAILURES`` wrong guesses of one account from one address lock that
+      account *from that address* — the owner logging in from elsewhere is not locked out by someone else's guesses;
+    * address: ``BANGFU_LOGIN_MAX_FAILURES_PER_ADDRESS`` failures from one address, whatever the accounts, lock that
+      address (one address cannot work through every user of a host);
+    * account: ``BANGFU_LOGIN_MAX_FAILURES_PER_ACCOUNT`` failures from all addresses together lock the account
+      everywhere (guessing spread over many addresses). It is kept above the per-address limit, so no single
+      address can lock another person's account.
+    """
 
     def __init__(self, request, username: str):
-        self.keys = [
-            f"login-fail:user:{(username or '').strip().lower()}",
-            f"login-fail:ip:{client_ip(request)}",
-        ]
+        account = hashlib.sha256((username or "").strip().lower().encode()).hexdigest()[:32]
+        address = client_ip(request)
+        prefix = f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:login-fail"
+        self.keys = {
+            "account_address": f"{prefix}:acct-addr:{account}:{address}",
+            "address": f"{prefix}:addr:{address}",
+            "account": f"{prefix}:acct:{account}",
+        }
+
+    @staticmethod
+    def _redis():
+        from django_redis import get_redis_connection
+
+        return get_redis_connection("default")
+
+    def _limits(self) -> dict[str, int]:
+        per_account = settings.BANGFU_LOGIN_MAX_FAILURES
+        per_address = max(settings.BANGFU_LOGIN_MAX_FAILURES_PER_ADDRESS, per_account)
+        return {
+            "account_address": per_account,
+            "address": per_address,
+            "account": max(settings.BANGFU_LOGIN_MAX_FAILURES_PER_ACCOUNT, per_address + 1),
+        }
 
     def is_locked(self) -> bool:
-        counts = cache.get_many(self.keys)
-        return any(int(n) >= settings.BANGFU_LOGIN_MAX_FAILURES for n in counts.values())
+        names = list(self.keys)
+        counts = self._redis().mget([self.keys[name] for name in names])
+        limits = self._limits()
+        return any(int(count or 0) >= limits[name] for name, count in zip(names, counts, strict=True))
 
     def record_failure(self) -> None:
-        for key in self.keys:
-            if not cache.add(key, 1, settings.BANGFU_LOGIN_LOCKOUT_SECONDS):
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired between add and incr
-                    cache.set(key, 1, settings.BANGFU_LOGIN_LOCKOUT_SECONDS)
+        pipe = self._redis().pipeline()
+        for key in self.keys.values():
+            pipe.set(key, 0, ex=settings.BANGFU_LOGIN_LOCKOUT_SECONDS, nx=True)
+            pipe.incr(key)
+        pipe.execute()
 
     def reset(self) -> None:
-        cache.delete(self.keys[0])
+        # Success clears this account's own counts; the address's count stays (a valid account of one's own must
+        # not wipe the record of guesses at other people's).
+        self._redis().delete(self.keys["account_address"], self.keys["account"])

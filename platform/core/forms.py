@@ -38,9 +38,22 @@ class TenantLoginForm(forms.Form):
         if user is None or membership_for(user, self.request.tenant) is None:
             throttle.record_failure()
             raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
-        throttle.reset()
+        # With a second factor the login is not done yet: the count is cleared only by a right code, or else a
+        # known password would wipe the record of guessed codes each time.
+        from core.twofactor import confirmed_device
+
+        if confirmed_device(user) is None:
+            throttle.reset()
         self.user = user
         return self.cleaned_data
+
+
+class OTPCodeForm(forms.Form):
+    otp_token = forms.CharField(
+        label=_("Code from the authenticator app"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
 
 
 def role_choices(tenant):
@@ -56,7 +69,7 @@ class MemberAddForm(forms.Form):
         required=False,
         strip=False,
         widget=forms.PasswordInput,
-        help_text=_("Only for a new user."),
+        help_text=_("For a new account only; an existing account is invited and joins when it accepts."),
     )
     role = forms.ChoiceField(label=_("Role"))
 

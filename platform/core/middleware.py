@@ -5,7 +5,10 @@
 2. ``TenantMembershipMiddleware`` (after authentication): a session is honoured only on the tenant it was opened on
    and only while the user holds a membership there; otherwise the request is anonymous. It attaches
    ``request.membership``.
-3. ``PluginGateMiddleware``: ``/plugins/<slug>/`` and ``/api/plugins/<slug>/`` answer 404 unless the plugin is
+3. ``TwoFactorGateMiddleware`` (after django-otp's ``OTPMiddleware``): a member who must use two-factor sign-in
+   (``BANGFU_REQUIRE_2FA_FOR``) or has enrolled, and whose session has no verified second factor (a session from
+   before enrolment), reaches only the two-factor page (enrolment or code), logging out and the language switch.
+4. ``PluginGateMiddleware``: ``/plugins/<slug>/`` and ``/api/plugins/<slug>/`` answer 404 unless the plugin is
    active on the tenant.
 """
 
@@ -16,7 +19,8 @@ import re
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from core.access import membership_for
@@ -55,6 +59,34 @@ class TenantMembershipMiddleware:
                 request.user = AnonymousUser()
             else:
                 request.membership = membership
+        return self.get_response(request)
+
+
+class TwoFactorGateMiddleware:
+    OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/i18n/", "/jsi18n/", "/static/", "/health/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from core.twofactor import confirmed_device, requires_two_factor
+
+        user = request.user
+        tenant = getattr(request, "tenant", None)
+        if (
+            tenant is not None
+            and user.is_authenticated
+            and not request.path_info.startswith(self.OPEN_PREFIXES)
+            and not user.is_verified()
+            and (requires_two_factor(user, tenant) or confirmed_device(user) is not None)
+        ):
+            if request.path_info.startswith("/api/"):
+                from django.utils.translation import gettext as _
+
+                detail = _("Two-factor sign-in is required: set it up on the two-factor page first.")
+                error = {"field": None, "reason": detail, "code": "two_factor_required"}
+                return JsonResponse({"detail": detail, "errors": [error]}, status=403)
+            return redirect("two-factor")
         return self.get_response(request)
 
 

@@ -65,6 +65,8 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.admin",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -103,6 +105,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.TenantMembershipMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "core.middleware.TwoFactorGateMiddleware",
     "core.middleware.PluginGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -215,10 +219,22 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Failed logins per (tenant, username) and per client address before a lock-out, and its length.
+# Failed logins before a lock-out, counted across all hosts (core.auth.LoginThrottle): of one account from one
+# address, from one address whatever the accounts, of one account from all addresses (kept above the per-address
+# limit, so one address never locks out someone else); and the lock-out's length.
 BANGFU_LOGIN_MAX_FAILURES = int(os.environ.get("BANGFU_LOGIN_MAX_FAILURES", "5"))
+BANGFU_LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("BANGFU_LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
+BANGFU_LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("BANGFU_LOGIN_MAX_FAILURES_PER_ACCOUNT", "50"))
 BANGFU_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("BANGFU_LOGIN_LOCKOUT_SECONDS", "900"))
 BANGFU_BEHIND_PROXY = env_bool("BANGFU_BEHIND_PROXY")
+# Two-factor sign-in (core.twofactor): available to everyone; required of the members matched here — by role, by
+# permission held on the tenant, or everyone on the municipal union. core.settings_production sets it.
+BANGFU_REQUIRE_2FA_FOR: dict = {"roles": [], "permissions": [], "municipal": False}
+OTP_TOTP_ISSUER = "Bangfu 帮扶"
+# Seconds between the password and the code of a two-step login.
+BANGFU_2FA_PENDING_SECONDS = 300
+# Days an invitation to join a union waits for its answer (tenants.services.invite_member).
+BANGFU_INVITATION_DAYS = int(os.environ.get("BANGFU_INVITATION_DAYS", "14"))
 SESSION_COOKIE_AGE = int(os.environ.get("BANGFU_SESSION_AGE", str(8 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

@@ -58,6 +58,15 @@ X_FRAME_OPTIONS = "DENY"
 # Forms are posted from the tenant's own host; the wildcard origin covers every tenant.
 CSRF_TRUSTED_ORIGINS = env_list("BANGFU_CSRF_TRUSTED_ORIGINS", f"https://*.{BASE_DOMAIN},https://{BASE_DOMAIN}")
 
+# ------------------------------------------------------------------------------------- two-factor sign-in
+# A code after the password (core.twofactor) for tenant administrators, everyone on the municipal union and
+# everyone who may reveal full ID numbers; they are sent to enrolment right after their first password login.
+BANGFU_REQUIRE_2FA_FOR = {
+    "roles": ["tenant_admin"],
+    "permissions": ["dossiers.view_id_number"],
+    "municipal": True,
+}
+
 # -------------------------------------------------------------------------------------------- database
 # Persistent connections (seconds; 0 closes after every request), checked before reuse.
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("BANGFU_DB_CONN_MAX_AGE", "60"))

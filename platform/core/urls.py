@@ -15,6 +15,7 @@ from rollups import views as rollup_views
 
 router = DefaultRouter()
 router.register("members", api.MemberViewSet, basename="member")
+router.register("invitations", api.InvitationViewSet, basename="invitation")
 router.register("plugin-activations", api.PluginViewSet, basename="plugin-activation")
 router.register("tenants", api.TenantViewSet, basename="tenant")
 router.register("provisioning-jobs", api.ProvisioningJobViewSet, basename="provisioning-job")
@@ -29,10 +30,14 @@ plugin_api = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.login_view, name="login"),
+    path("accounts/login/code/", views.login_code, name="login-code"),
+    path("accounts/two-factor/", views.two_factor, name="two-factor"),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("members/", views.members, name="members"),
     path("members/<int:membership_id>/role/", views.member_role, name="member-role"),
     path("members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
+    path("invitations/", views.invitations, name="invitations"),
+    path("invitations/<int:invitation_id>/<str:answer>/", views.invitation_answer, name="invitation-answer"),
     path("plugins/", views.plugins, name="plugins"),
     path("plugins/", include((plugin_pages, "plugins"))),
     path("tenants/", views.tenant_list, name="tenant-list"),

@@ -20,5 +20,12 @@ class TenantTokenAuthentication(TokenAuthentication):
         membership = membership_for(user, tenant)
         if membership is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
+        from core import twofactor
+
+        # Who must use a second factor and has none yet has no working token (enrolling drops old ones).
+        if twofactor.requires_two_factor(user, tenant) and twofactor.confirmed_device(user) is None:
+            raise exceptions.AuthenticationFailed(
+                _("Two-factor sign-in is required: set it up on the two-factor page first.")
+            )
         request._request.membership = membership
         return user, token

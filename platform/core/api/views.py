@@ -1,4 +1,5 @@
-"""The core's API: token login, the current user, members, plugin activations and (municipal) tenants.
+"""The core's API: token login, the current user, members, invitations, plugin activations and (municipal)
+tenants.
 
 Every view runs on a tenant host and sees only that tenant; permissions come from ``core.access``.
 """
@@ -16,17 +17,21 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import twofactor
 from core.access import membership_for, permissions_for
 from core.auth import LoginThrottle
 from core.plugins import active_plugin_slugs, registry
 from core.roles import Perm
 from tenants import services
-from tenants.models import NEW_TENANT_KINDS, Membership, ProvisioningJob, Tenant
+from tenants.models import NEW_TENANT_KINDS, Invitation, Membership, ProvisioningJob, Tenant
 
 
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp_token = serializers.CharField(
+        required=False, default="", max_length=10, help_text="The authenticator app's code, for two-factor users."
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -34,7 +39,8 @@ class TokenSerializer(serializers.Serializer):
 
 
 class ObtainTokenView(APIView):
-    """Exchange username + password for an API token. Only members of this tenant get one."""
+    """Exchange username + password (+ ``otp_token`` once the user has two-factor sign-in) for an API token. Only
+    members of this tenant get one."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -46,14 +52,23 @@ class ObtainTokenView(APIView):
         tenant = getattr(request._request, "tenant", None)
         if tenant is None:
             raise NotFound()
-        throttle = LoginThrottle(request._request, data.validated_data["username"])
+        credentials = {k: data.validated_data[k] for k in ("username", "password")}
+        throttle = LoginThrottle(request._request, credentials["username"])
         if throttle.is_locked():
             raise Throttled(detail=_("Too many failed attempts. Please try again later."))
-        user = authenticate(request._request, **data.validated_data)
+        user = authenticate(request._request, **credentials)
         if user is None or membership_for(user, tenant) is None:
             throttle.record_failure()
             # Same answer for "no such user", "wrong password" and "not a member here".
             raise ValidationError({"non_field_errors": [_("Please enter a correct username and password.")]})
+        if twofactor.confirmed_device(user) is not None:
+            if twofactor.check_code(user, data.validated_data["otp_token"]) is None:
+                throttle.record_failure()
+                raise ValidationError({"otp_token": [_("This code is not right (or was used already).")]})
+        elif twofactor.requires_two_factor(user, tenant):
+            raise ValidationError(
+                {"otp_token": [_("Two-factor sign-in is required: set it up on the two-factor page first.")]}
+            )
         throttle.reset()
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
@@ -109,6 +124,14 @@ class MemberUpdateSerializer(serializers.Serializer):
     unit_id = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
 
 
+class InvitationRecordedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+def INVITATION_RECORDED() -> str:  # noqa: N802 - a message, evaluated in the request's language
+    return str(_("An invitation has been recorded; the person joins when they accept it."))
+
+
 class MemberViewSet(viewsets.ModelViewSet):
     """The tenant's members and their roles (tenant administrators only)."""
 
@@ -127,11 +150,18 @@ class MemberViewSet(viewsets.ModelViewSet):
             .order_by("user__username")
         )
 
-    @extend_schema(request=MemberCreateSerializer, responses={201: MembershipSerializer})
+    @extend_schema(
+        request=MemberCreateSerializer, responses={201: MembershipSerializer, 202: InvitationRecordedSerializer}
+    )
     def create(self, request, *args, **kwargs):
+        """A new username with a password: the account and its membership (201). Anything else: 202 with one
+        fixed message — an existing account is invited and joins when it accepts; the answer is the same for an
+        unknown username, so it never tells which usernames exist."""
         data = MemberCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.add_member(request.user, request._request.tenant, **data.validated_data)
+        if membership is None:
+            return Response({"detail": INVITATION_RECORDED()}, status=status.HTTP_202_ACCEPTED)
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MemberUpdateSerializer, responses=MembershipSerializer)
@@ -148,6 +178,47 @@ class MemberViewSet(viewsets.ModelViewSet):
 
     def destroy(self, request, *args, **kwargs):
         services.remove_member(request.user, request._request.tenant, kwargs["pk"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    tenant = serializers.CharField(source="tenant.name")
+    role = serializers.CharField()
+    role_label = serializers.CharField(source="get_role_display")
+    invited_by = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+    def get_invited_by(self, obj) -> str:
+        return str(obj.invited_by) if obj.invited_by else ""
+
+
+class InvitationViewSet(viewsets.GenericViewSet):
+    """The current user's pending invitations to join other unions; accept or decline each (on any union the
+    user already belongs to)."""
+
+    serializer_class = InvitationSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Invitation.objects.none()
+        return services.pending_invitations(self.request.user)
+
+    def list(self, request):
+        return Response(InvitationSerializer(self.get_queryset(), many=True).data)
+
+    @extend_schema(request=None, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        membership = services.accept_invitation(request.user, pk)
+        return Response(MembershipSerializer(membership).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        services.decline_invitation(request.user, pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
