@@ -132,3 +132,8 @@ dossier_changed = TenantSignal()
 """A dossier's members or status changed (filed, edited, transferred in, lifted …). ``sender``: the Dossier model;
 named: ``tenant``, ``dossier``, ``new`` (True when the dossier was just created). The exchange keeps its index of
 people across unions from it."""
+
+app_switched = TenantSignal()
+"""A plugin was switched on or off for a tenant (after its ``installed`` / ``uninstalled`` hook ran).
+``sender``: the plugin's AppConfig class; named: ``tenant``, ``app`` (the AppConfig), ``active`` (the new state).
+Sent inside the switch's transaction; the rollups refresh the tenant's figures from it."""
