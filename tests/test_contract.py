@@ -210,3 +210,27 @@ def test_the_core_holds_no_domain_knowledge():
     domain_urls = [item.url_name for item in core.menu_items if ":" in item.url_name and "admin" not in item.url_name]
     assert domain_urls == []
     assert registry.get_app("stations").demo_seed is not None and registry.get_app("dossiers").demo_seed is not None
+
+
+def test_station_and_unit_panels_reach_only_tenants_where_the_plugin_is_active(
+    dummy_on_a, tenant_b, persona, client_for
+):
+    from stations.models import Station, Unit
+
+    pages = {}
+    for tenant, admin in ((dummy_on_a, "alice"), (tenant_b, "bob")):
+        with schema_context(tenant.schema_name):
+            unit = Unit.objects.create(kind=Unit.Kind.ENTERPRISE, name="甲乙公司", employee_count=10)
+            station = Station.objects.create(unit=unit, kind=Station.Kind.OWN, name="甲乙公司工会帮扶服务站",
+                                             established_on="2020-01-01")  # fmt: skip
+        client = client_for(tenant, persona(admin))
+        pages[tenant.pk] = (
+            client.get(f"/stations/{station.pk}/").content.decode(),
+            client.get(f"/stations/units/{unit.pk}/edit/").content.decode(),
+            station.pk,
+            unit.pk,
+        )
+    station_a, unit_a, station_id, unit_id = pages[dummy_on_a.pk]
+    assert f"things of station {station_id}" in station_a and f"things of unit {unit_id}" in unit_a
+    station_b, unit_b, _s, _u = pages[tenant_b.pk]
+    assert "Dummy station panel" not in station_b and "Dummy unit panel" not in unit_b

@@ -70,6 +70,11 @@ class Panel:
     weight: int = 100
 
 
+def panels(signal: TenantSignal, sender, *, tenant, **named) -> list[Panel]:
+    """The panels the active apps give for a page, in their weight's order."""
+    return sorted(signal.collect(sender, tenant=tenant, **named), key=lambda panel: panel.weight)
+
+
 @dataclass(frozen=True)
 class ToDo:
     """A line of a home page's to-do list: how many things wait, and the list that shows them."""

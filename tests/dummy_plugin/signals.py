@@ -1,7 +1,17 @@
 """The dummy plugin's receivers of the platform's signals: a panel on the dossier page, a to-do on the home page,
 an export link, and a note when a dossier is filed (each reaches only tenants where the plugin is active)."""
 
-from core.signals import ExportLink, Panel, ToDo, dossier_filed, dossier_panels, exports, home_todos
+from core.signals import (
+    ExportLink,
+    Panel,
+    ToDo,
+    dossier_filed,
+    dossier_panels,
+    exports,
+    home_todos,
+    station_panels,
+    unit_panels,
+)
 
 
 def _panel(sender, tenant, dossier, request, **kwargs):
@@ -28,3 +38,15 @@ dossier_panels.connect(_panel, dispatch_uid="dummy_dossier_panel")
 home_todos.connect(_todos, dispatch_uid="dummy_home_todos")
 exports.connect(_exports, dispatch_uid="dummy_exports")
 dossier_filed.connect(_filed, dispatch_uid="dummy_dossier_filed")
+
+
+def _station_panel(sender, tenant, station, request, **kwargs):
+    return Panel(title="Dummy station panel", html=f"things of station {station.pk}")
+
+
+def _unit_panel(sender, tenant, unit, request, **kwargs):
+    return Panel(title="Dummy unit panel", html=f"things of unit {unit.pk}")
+
+
+station_panels.connect(_station_panel, dispatch_uid="dummy_station_panel")
+unit_panels.connect(_unit_panel, dispatch_uid="dummy_unit_panel")
