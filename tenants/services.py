@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.access import require
-from core.plugins import registry
+from core.plugins import forget_active_plugins, registry
 from core.roles import MUNICIPAL_ONLY_ROLES, Perm, Role
 from tenants.models import Invitation, Membership, PluginActivation, ProvisioningJob, Tenant
 from tenants.provisioning import validate_request
@@ -213,15 +213,63 @@ def remove_member(actor, tenant: Tenant, membership_id) -> None:
     membership.delete()
 
 
+@transaction.atomic
 def set_plugin_active(actor, tenant: Tenant, slug: str, active: bool) -> PluginActivation:
+    """Switch a plugin on or off for the tenant. A real switch (not a repeat) calls the plugin's ``installed`` or
+    ``uninstalled`` hook once, in the tenant's schema, and sends ``core.signals.app_switched`` (the rollups
+    refresh the tenant's figures from it), all in this transaction."""
     require(actor, tenant, Perm.MANAGE_PLUGINS)
-    if registry.get(slug) is None:
+    plugin = registry.get(slug)
+    if plugin is None:
         raise Http404
-    activation, _created = PluginActivation.objects.update_or_create(
-        tenant=tenant, plugin=slug, defaults={"is_active": active, "changed_by": actor}
-    )
-    tenant.__dict__.pop("_active_plugin_slugs", None)
+    activation = PluginActivation.objects.select_for_update().filter(tenant=tenant, plugin=slug).first()
+    was_active = activation is not None and activation.is_active
+    if activation is None:
+        activation = PluginActivation(tenant=tenant, plugin=slug)
+    activation.is_active, activation.changed_by = active, actor
+    activation.save()
+    forget_active_plugins(tenant)
+    if active != was_active:
+        from django_tenants.utils import schema_context
+
+        from core.signals import app_switched
+
+        with schema_context(tenant.schema_name):
+            (plugin.installed if active else plugin.uninstalled)(tenant)
+        app_switched.send(type(plugin), tenant=tenant, app=plugin, active=active)
     return activation
+
+
+@transaction.atomic
+def save_plugin_settings(actor, tenant: Tenant, slug: str, data) -> dict:
+    """Validate a plugin's per-tenant settings with the form it declares and store them on its activation;
+    returns the cleaned settings. Errors name the form's fields."""
+    require(actor, tenant, Perm.MANAGE_PLUGINS)
+    plugin = registry.get(slug)
+    if plugin is None or plugin.get_settings_form() is None:
+        raise Http404
+    form = plugin.get_settings_form()(data=data)
+    if not form.is_valid():
+        raise ValidationError(
+            {field: [e["message"] for e in errors] for field, errors in form.errors.get_json_data().items()}
+        )
+    activation, _created = PluginActivation.objects.select_for_update().get_or_create(
+        tenant=tenant, plugin=slug, defaults={"is_active": False, "changed_by": actor}
+    )
+    activation.config = {key: _jsonable(value) for key, value in form.cleaned_data.items()}
+    activation.changed_by = actor
+    activation.save(update_fields=["config", "changed_by", "changed_at"])
+    return plugin.settings_for(tenant)
+
+
+def _jsonable(value):
+    """Settings are stored as JSON: decimals and dates as text, which the form cleans back on reading."""
+    from datetime import date
+    from decimal import Decimal
+
+    if isinstance(value, Decimal | date):
+        return str(value)
+    return value
 
 
 def request_tenant(

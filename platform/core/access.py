@@ -1,16 +1,20 @@
 """Who may do what on which tenant: the single place that turns a membership into permissions.
 
 Every check of a tenant-owned action goes through here (Zulip's `access_*` pattern): ``membership_for`` finds the
-user's membership on a tenant, ``permissions_for`` unions the core's role grants with those of the plugins active on
-that tenant, and ``require`` raises the same 404 for "not yours" and "does not exist".
+user's membership on a tenant, ``permissions_for`` unions what the apps *active on that tenant* grant to the
+membership's platform role and to the app roles it holds besides (``Membership.app_roles``, e.g.
+``legal_aid.coordinator``), and ``require`` raises the same 404 for "not yours" and "does not exist".
+
+An app's grants count only for its own permissions (``<slug>.*``; ``core.checks`` refuses to start otherwise),
+so no plugin can hand out a core permission such as ``dossiers.view_id_number``.
 """
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.http import Http404
 
-from core.plugins import active_plugins
-from core.roles import CORE_GRANTS, MUNICIPAL_ONLY_PERMS, Role
+from core.plugins import active_apps, registry
 
 
 def membership_for(user, tenant):
@@ -19,28 +23,39 @@ def membership_for(user, tenant):
         return None
     cache = user.__dict__.setdefault("_bangfu_memberships", {})
     if tenant.pk not in cache:
-        from tenants.models import Membership
-
-        cache[tenant.pk] = Membership.objects.filter(user_id=user.pk, tenant_id=tenant.pk).first()
+        membership = apps.get_model("tenants", "Membership")
+        cache[tenant.pk] = membership.objects.filter(user_id=user.pk, tenant_id=tenant.pk).first()
     return cache[tenant.pk]
 
 
-def role_permissions(role: str, tenant) -> frozenset[str]:
-    perms = set(CORE_GRANTS.get(role, ()))
-    for plugin in active_plugins(tenant):
-        perms |= plugin.grants.get(role, frozenset())
-        if role == Role.TENANT_ADMIN:
-            perms |= plugin.declared_permissions
+def municipal_only_permissions() -> frozenset[str]:
+    return frozenset(perm for cfg in registry.apps() for perm in getattr(cfg, "municipal_only", ()))
+
+
+def role_permissions(role: str, tenant, app_roles=()) -> frozenset[str]:
+    """What a platform role (plus app roles held besides it) may do on `tenant`."""
+    perms: set[str] = set()
+    for app in active_apps(tenant):
+        for key in (role, *app_roles):
+            if key == role or app.own(key):
+                perms |= {perm for perm in app.grants.get(key, ()) if app.own(perm)}
     if not getattr(tenant, "is_municipal", False):
-        perms -= MUNICIPAL_ONLY_PERMS
+        perms -= municipal_only_permissions()
     return frozenset(perms)
+
+
+def active_app_roles(membership, tenant) -> tuple[str, ...]:
+    """The app roles of a membership that count on `tenant` (their app is active there)."""
+    held = tuple(getattr(membership, "app_roles", None) or ())
+    active = {cfg.slug for cfg in active_apps(tenant)}
+    return tuple(key for key in held if key.split(".", 1)[0] in active)
 
 
 def permissions_for(user, tenant) -> frozenset[str]:
     membership = membership_for(user, tenant)
     if membership is None:
         return frozenset()
-    return role_permissions(membership.role, tenant)
+    return role_permissions(membership.role, tenant, active_app_roles(membership, tenant))
 
 
 def has_permission(user, tenant, perm: str) -> bool:

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from core.navigation import navigation_for
+from core.menu import navigation_for
 
 
 def platform(request):

@@ -24,7 +24,7 @@ from django.shortcuts import redirect
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from core.access import membership_for
-from core.plugins import active_plugin_slugs, registry
+from core.plugins import is_active, registry
 
 SESSION_TENANT_KEY = "bangfu_tenant_id"
 
@@ -99,7 +99,8 @@ class PluginGateMiddleware:
 
     def __call__(self, request):
         match = _PLUGIN_PATH.match(request.path_info)
-        if match and registry.get(match["slug"]) is not None:
-            if match["slug"] not in active_plugin_slugs(getattr(request, "tenant", None)):
+        if match:
+            plugin = registry.get(match["slug"])
+            if plugin is not None and not is_active(plugin, getattr(request, "tenant", None)):
                 raise Http404
         return self.get_response(request)

@@ -1,9 +1,9 @@
 """Roles and the permissions they grant.
 
-A permission is a string `<area>.<action>` (``core.manage_members``, ``dummy.view_things``). A member holds one
-role on a tenant (`tenants.Membership`); the role's grants are the core's below plus what each plugin *active on
-that tenant* declares in its `permissions` module. The tenant admin additionally holds every permission that an
-active plugin declares, so activating a plugin never needs a second step to make it usable.
+A permission is a string `<app>.<action>` (``core.manage_members``, ``dummy.view_things``). A member holds one
+platform role on a tenant (`tenants.Membership`); what it may do there is what each app *active on that tenant*
+grants that role in its ``permissions.py`` (``core.permissions`` for the core's own, ``core.access`` puts them
+together).
 """
 
 from django.db import models
@@ -46,59 +46,3 @@ class Perm:
     DOSSIERS_FILE = "dossiers.file"  # file and cancel; run the annual review; set the living standard
     DOSSIERS_VIEW_ID = "dossiers.view_id_number"  # the full resident ID number (each view audited)
     ASSISTANCE_RECORD = "dossiers.record_assistance"
-
-
-CORE_GRANTS: dict[str, frozenset[str]] = {
-    Role.TENANT_ADMIN: frozenset(
-        {
-            Perm.VIEW_HOME,
-            Perm.MANAGE_MEMBERS,
-            Perm.MANAGE_PLUGINS,
-            Perm.USE_ADMIN,
-            Perm.MANAGE_TENANTS,
-            Perm.VIEW_ROLLUPS,
-            Perm.VIEW_FIGURES,
-            Perm.STATIONS_VIEW,
-            Perm.STATIONS_MANAGE,
-            Perm.RECEPTION_REGISTER,
-            Perm.FUNDS_VIEW,
-            Perm.FUNDS_BOOK,
-            Perm.DOSSIERS_VIEW,
-            Perm.DOSSIERS_EDIT,
-            Perm.DOSSIERS_REVIEW,
-            Perm.DOSSIERS_FILE,
-            Perm.DOSSIERS_VIEW_ID,
-            Perm.ASSISTANCE_RECORD,
-        }
-    ),
-    # Station staff work their own station (the membership's unit scope): register visits, book the fund.
-    # They keep dossiers (drafts, submission, assistance) but see ID numbers masked.
-    Role.STATION_STAFF: frozenset(
-        {
-            Perm.VIEW_HOME,
-            Perm.STATIONS_VIEW,
-            Perm.RECEPTION_REGISTER,
-            Perm.FUNDS_VIEW,
-            Perm.FUNDS_BOOK,
-            Perm.DOSSIERS_VIEW,
-            Perm.DOSSIERS_EDIT,
-            Perm.ASSISTANCE_RECORD,
-        }
-    ),
-    Role.REVIEWER: frozenset(
-        {
-            Perm.VIEW_HOME,
-            Perm.VIEW_FIGURES,
-            Perm.STATIONS_VIEW,
-            Perm.FUNDS_VIEW,
-            Perm.DOSSIERS_VIEW,
-            Perm.DOSSIERS_REVIEW,
-            Perm.DOSSIERS_VIEW_ID,
-        }
-    ),
-    Role.VIEWER: frozenset({Perm.VIEW_HOME, Perm.VIEW_FIGURES, Perm.STATIONS_VIEW, Perm.DOSSIERS_VIEW}),
-    Role.MUNICIPAL_ANALYST: frozenset({Perm.VIEW_HOME, Perm.VIEW_ROLLUPS}),
-}
-
-# Permissions that exist only on the municipal tenant, whatever the role says.
-MUNICIPAL_ONLY_PERMS = frozenset({Perm.MANAGE_TENANTS, Perm.VIEW_ROLLUPS})

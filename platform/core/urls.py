@@ -1,6 +1,11 @@
-"""URLs of every tenant host. Plugins are mounted by convention (see ``core.plugins``):
-their pages under ``/plugins/<slug>/`` (namespace ``plugins:<slug>``) and their API under
-``/api/plugins/<slug>/`` (namespace ``plugins-api:<slug>``); ``PluginGateMiddleware`` hides inactive ones."""
+"""URLs of every tenant host: the core's own pages, then every app's routes mounted by the app contract.
+
+A core app's pages are mounted under ``/<slug>/`` (namespace ``<slug>``) and its API under ``/api/``; a plugin's
+pages under ``/plugins/<slug>/`` (namespace ``plugins:<slug>``) and its API under ``/api/plugins/<slug>/``
+(namespace ``plugins-api:<slug>``). ``PluginGateMiddleware`` hides the routes of a plugin that is not active on
+the tenant, and every plugin route needs a signed-in member unless its view is marked ``core.plugins.public``
+(``core.routes.guarded``), so a plugin author cannot forget it.
+"""
 
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
@@ -11,7 +16,7 @@ from core import views
 from core.admin import tenant_admin_site
 from core.api import views as api
 from core.plugins import registry
-from rollups import views as rollup_views
+from core.routes import guarded
 
 router = DefaultRouter()
 router.register("members", api.MemberViewSet, basename="member")
@@ -20,11 +25,22 @@ router.register("plugin-activations", api.PluginViewSet, basename="plugin-activa
 router.register("tenants", api.TenantViewSet, basename="tenant")
 router.register("provisioning-jobs", api.ProvisioningJobViewSet, basename="provisioning-job")
 
+mounted = [app for app in registry.apps() if app.mounts_routes]
+core_pages = [
+    path(f"{app.slug}/", include((app.page_urlpatterns, app.slug)))
+    for app in mounted
+    if not app.is_plugin and app.page_urlpatterns
+]
+core_api = [app.api_urlpatterns for app in mounted if not app.is_plugin and app.api_urlpatterns]
 plugin_pages = [
-    path(f"{cfg.slug}/", include((cfg.page_urlpatterns, cfg.slug))) for cfg in registry.all() if cfg.page_urlpatterns
+    path(f"{app.slug}/", include((guarded(app.page_urlpatterns, api=False), app.slug)))
+    for app in mounted
+    if app.is_plugin and app.page_urlpatterns
 ]
 plugin_api = [
-    path(f"{cfg.slug}/", include((cfg.api_urlpatterns, cfg.slug))) for cfg in registry.all() if cfg.api_urlpatterns
+    path(f"{app.slug}/", include((guarded(app.api_urlpatterns, api=True), app.slug)))
+    for app in mounted
+    if app.is_plugin and app.api_urlpatterns
 ]
 
 urlpatterns = [
@@ -42,11 +58,7 @@ urlpatterns = [
     path("plugins/", include((plugin_pages, "plugins"))),
     path("tenants/", views.tenant_list, name="tenant-list"),
     path("tenants/jobs/<uuid:job_id>/", views.provisioning_job, name="provisioning-job"),
-    path("stations/", include("stations.urls")),
-    path("dossiers/", include("dossiers.urls")),
-    path("exchange/", include("exchange.views")),
-    path("assessment/", include("assessment.views")),
-    path("rollups/", include((rollup_views.page_urlpatterns, "rollups"))),
+    *core_pages,
     path("admin/", tenant_admin_site.urls),
     path("health/", views.health_view, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -55,11 +67,7 @@ urlpatterns = [
     path("api/me/", api.MeView.as_view(), name="api-me"),
     path("api/plugins/", include((plugin_api, "plugins-api"))),
     path("api/", include(router.urls)),
-    path("api/", include("stations.api.urls")),
-    path("api/", include("dossiers.api.urls")),
-    path("api/", include("exchange.api")),
-    path("api/", include("assessment.api")),
-    path("api/", include(rollup_views.api_urlpatterns)),
+    *[path("api/", include(patterns)) for patterns in core_api],
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

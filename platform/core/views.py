@@ -34,6 +34,7 @@ from core.forms import (
 from core.middleware import SESSION_TENANT_KEY
 from core.plugins import active_plugin_slugs, registry
 from core.roles import Perm
+from core.signals import exports, home_todos
 from tenants import services
 from tenants.models import Membership, ProvisioningJob, Tenant
 
@@ -179,6 +180,14 @@ def home(request):
         "children": tenant.children.filter(is_active=True).order_by("kind", "division_code", "short_code"),
         "member_count": Membership.objects.filter(tenant_id=tenant.pk).count(),
         "plugins": [cfg for cfg in registry.all() if cfg.slug in active_plugin_slugs(tenant)],
+        # What the apps active here say is waiting (core.signals.home_todos) and what can be downloaded.
+        "todos": sorted(
+            (todo for todo in home_todos.collect(None, tenant=tenant, request=request) if todo.count),
+            key=lambda todo: todo.weight,
+        ),
+        "exports": [
+            link for link in exports.collect(None, tenant=tenant, request=request) if can(request, link.permission)
+        ],
     }
     return render(request, "core/home.html", context)
 
@@ -260,14 +269,35 @@ def invitation_answer(request, invitation_id: int, answer: str):
 # -------------------------------------------------------------------------------------------------- plugins
 @tenant_page(Perm.MANAGE_PLUGINS)
 def plugins(request):
-    if request.method == "POST":
-        slug = request.POST.get("plugin", "")
-        services.set_plugin_active(request.user, request.tenant, slug, request.POST.get("active") == "1")
+    """Switch modules on and off; an active module with settings shows its form (the tenant's own values)."""
+    tenant = request.tenant
+    posted = request.POST.get("plugin", "") if request.method == "POST" else ""
+    if posted and request.POST.get("action") != "settings":
+        services.set_plugin_active(request.user, tenant, posted, request.POST.get("active") == "1")
         messages.success(request, _("Plugin settings saved."))
         return redirect("plugins")
-    active = active_plugin_slugs(request.tenant)
-    rows = [(cfg, cfg.slug in active) for cfg in registry.all()]
-    return render(request, "core/plugins.html", {"rows": rows})
+    active = active_plugin_slugs(tenant)
+    rows, failed = [], False
+    for cfg in registry.all():
+        form_class = cfg.get_settings_form() if cfg.slug in active else None
+        form = None
+        if form_class is not None:
+            if posted == cfg.slug:
+                form = form_class(data=request.POST, prefix=cfg.slug)
+                if form.is_valid():
+                    raw = {name: request.POST.get(f"{cfg.slug}-{name}") for name in form.fields}
+                    try:
+                        services.save_plugin_settings(request.user, tenant, cfg.slug, raw)
+                    except ValidationError as exc:
+                        form_errors_from(form, exc)
+                    else:
+                        messages.success(request, _("Plugin settings saved."))
+                        return redirect("plugins")
+                failed = True
+            else:
+                form = form_class(initial=cfg.settings_for(tenant), prefix=cfg.slug)
+        rows.append((cfg, cfg.slug in active, form))
+    return render(request, "core/plugins.html", {"rows": rows}, status=400 if failed else 200)
 
 
 # -------------------------------------------------------------------------------------- tenants (municipal)

@@ -593,3 +593,9 @@ def _schooling(age: int, rng: random.Random) -> str:
     if age <= 22 and rng.random() < 0.55:
         return "college"
     return ""
+
+
+def seed(tenant, admin, *, seed: int, scale: float = 1.0) -> dict[str, int]:
+    """The dossiers app's part of ``manage.py seed_demo`` (the app contract's demo hook): 300 households at full
+    scale."""
+    return seed_dossiers_demo(tenant, admin, seed=seed, households=max(1, round(300 * scale)))

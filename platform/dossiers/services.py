@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import signals as core_signals
 from core.access import has_permission, membership_for, require
 from core.pii import blind_index, decrypt, encrypt, mask_resident_id, parse_resident_id
 from core.roles import Perm, Role
@@ -366,6 +367,14 @@ def update_dossier(actor, tenant, dossier_id, *, data: dict, members: list[dict]
     return dossier
 
 
+# The platform's signals each step sends (``core.signals``): other apps follow a dossier's life through them.
+LIFECYCLE_EVENTS = {
+    S.FILED: core_signals.dossier_filed,
+    S.LIFTED: core_signals.dossier_lifted,
+    S.CANCELLED: core_signals.dossier_cancelled,
+}
+
+
 @transaction.atomic
 def transition(actor, tenant, dossier_id, *, to_status: str, reason: str) -> Dossier:
     """Move a dossier along its lifecycle; the permission depends on the step (TRANSITIONS)."""
@@ -395,6 +404,9 @@ def transition(actor, tenant, dossier_id, *, to_status: str, reason: str) -> Dos
     _log(dossier, actor, to_status, reason.strip(), before)
     if dossier.is_live != (before in Dossier.LIVE_STATUSES):
         index_dossier(tenant, dossier)  # lifted or cancelled: no longer counts as a live dossier elsewhere
+    event = LIFECYCLE_EVENTS.get(to_status)
+    if event is not None:
+        event.send(Dossier, tenant=tenant, dossier=dossier, actor=actor)
     return dossier
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from core.access import require
 from core.roles import Perm
+from core.signals import dossier_panels, panels
 from core.views import can, form_errors_from, tenant_page
 from dossiers import exporting, forms, services
 from dossiers.attachments import AttachmentForm
@@ -338,6 +339,7 @@ def dossier_detail(request, dossier_id: int):
         "can_edit": can(request, Perm.DOSSIERS_EDIT) and dossier.status in services.EDITABLE,
         "transition_form": transition_form if steps else None,
         "assistance_form": assistance_form if can_record else None,
+        "panels": panels(dossier_panels, Dossier, tenant=tenant, dossier=dossier, request=request),
     }
     response = render(
         request, "dossiers/dossier_detail.html", context, status=_status(transition_form, assistance_form)

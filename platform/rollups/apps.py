@@ -1,10 +1,9 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core.plugins import BangfuAppConfig
 
-class RollupsConfig(AppConfig):
+
+class RollupsConfig(BangfuAppConfig):
+    default = True  # apps.py also holds the imported base class
     name = "rollups"
     verbose_name = _("Municipal rollups")
-
-    def ready(self):
-        from rollups import signals  # noqa: F401  (marks periods dirty when tenant data changes)

@@ -38,7 +38,6 @@ BATCH_SIZE = 50
 CHANGE_BATCH_SIZE = 500
 # Figures about people: a cell below this count could point at a person and is shown as suppressed.
 SUPPRESS_BELOW = 3
-PERSONAL_METRICS = frozenset({"dossiers.count", "stations.receptions", "stations.receptions_overdue"})
 
 
 def current_periods(today: date | None = None) -> list[tuple[str, date]]:
@@ -172,8 +171,16 @@ def prune_runs(keep: timedelta = timedelta(days=90)) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ reading
+@functools.cache
+def personal_metrics() -> frozenset[str]:
+    """The metrics that count people (declared ``personal=True`` in their app's ``rollups.py``)."""
+    from core.plugins import installed_metrics
+
+    return frozenset(m.name for m in installed_metrics() if m.personal)
+
+
 def suppressed(metric: str, value: Decimal) -> bool:
-    return metric in PERSONAL_METRICS and 0 < value < SUPPRESS_BELOW
+    return metric in personal_metrics() and 0 < value < SUPPRESS_BELOW
 
 
 @functools.cache

@@ -5,6 +5,8 @@ current periods dirty once its transaction commits. Changes of tenant data are l
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from core.signals import app_switched
+
 
 def _membership_changed(sender, instance, **kwargs):
     tenant_id = instance.tenant_id
@@ -24,3 +26,14 @@ def _membership_changed(sender, instance, **kwargs):
 
 post_save.connect(_membership_changed, sender="tenants.Membership", dispatch_uid="rollups_members_saved")
 post_delete.connect(_membership_changed, sender="tenants.Membership", dispatch_uid="rollups_members_deleted")
+
+
+def _app_switched(sender, tenant, app, active, **kwargs):
+    """A plugin switched on or off changes which metrics the tenant has: compute its figures again."""
+    from rollups.services import mark_dirty
+
+    tenant_id = tenant.pk
+    transaction.on_commit(lambda: mark_dirty(tenant_id))
+
+
+app_switched.connect(_app_switched, dispatch_uid="rollups_app_switched")

@@ -474,3 +474,8 @@ class _Seeder:
                 booked_on=day,
             )
             total -= amount
+
+
+def seed(tenant, admin, *, seed: int, scale: float = 1.0) -> dict[str, int]:
+    """The stations app's part of ``manage.py seed_demo`` (the app contract's demo hook)."""
+    return seed_stations_demo(tenant, admin, seed=seed)

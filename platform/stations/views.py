@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from core.access import require
 from core.roles import Perm
+from core.signals import panels, station_panels, unit_panels
 from core.views import can, form_errors_from, tenant_page
 from stations import forms, services
 from stations.models import (
@@ -150,6 +151,7 @@ def station_detail(request, station_id: int):
         "can_book": can(request, Perm.FUNDS_BOOK),
         "staff_form": forms.StaffForm(),
         "point_form": forms.ServicePointForm(),
+        "panels": panels(station_panels, Station, tenant=request.tenant, station=station, request=request),
     }
     return render(request, "stations/station_detail.html", context)
 
@@ -306,6 +308,8 @@ def _unit_form(request, unit: Unit | None):
             messages.success(request, _("Unit saved."))
             return redirect("stations:unit-list")
     context = {"form": form, "unit": unit, "title_name": title_name}
+    if unit is not None:
+        context["panels"] = panels(unit_panels, Unit, tenant=request.tenant, unit=unit, request=request)
     return render(request, "stations/unit_form.html", context, status=_status(form))
 
 

@@ -9,3 +9,13 @@ class Thing(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class HookCall(models.Model):
+    """What the platform called on the plugin in this tenant (installed, uninstalled, a dossier filed …)."""
+
+    hook = models.CharField(max_length=40)
+    detail = models.CharField(max_length=100, blank=True)
+
+    def __str__(self):
+        return self.hook

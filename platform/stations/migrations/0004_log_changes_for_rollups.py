@@ -1,4 +1,4 @@
-"""Log the changes the rollup figures are made of (core.db.LogChanges; core.metrics lists the metrics)."""
+"""Log the changes the rollup figures are made of (core.db.LogChanges; the apps' rollups.py list the metrics)."""
 
 from django.db import migrations
 

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from core.plugins import active_apps
 from core.roles import Role
 from tenants.models import Membership, Tenant
 from tenants.provisioning import ensure_template, get_or_create_admin_user, provision_tenant
@@ -30,7 +31,6 @@ ENTERPRISE_GROUP = ("lsjiaotou", "乐山市交通投资集团工会", "")
 # Tenants that get lived-in data (stations, reception, funds, dossiers); the others start empty, which keeps the
 # first `make demo` well under two minutes.
 LIVED_IN = ("shizhong", "emeishan", "lsjiaotou")  # the first is the demo county with the most dossiers
-DEMO_HOUSEHOLDS = 300
 
 
 def demo_tenants():
@@ -74,13 +74,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"demo ready: {created} tenant(s) created, the others kept"))
 
     def seed_tenant_data(self, tenant, admin, *, seed: int) -> None:
-        """Lived-in data for the LIVED_IN tenants (kept when it exists)."""
-        from dossiers.demo import seed_dossiers_demo
-        from stations.demo import seed_stations_demo
-
+        """Lived-in data for the LIVED_IN tenants (kept when it exists): every app active on the tenant, core or
+        plugin, that has a demo hook (``demo.seed``) adds its part, in app order."""
+        scale = 1.0 if tenant.short_code == LIVED_IN[0] else 1 / 8
+        counts: dict[str, int] = {}
         with schema_context(tenant.schema_name):
-            counts = seed_stations_demo(tenant, admin, seed=seed) or {}
-            households = DEMO_HOUSEHOLDS if tenant.short_code == LIVED_IN[0] else DEMO_HOUSEHOLDS // 8
-            counts.update(seed_dossiers_demo(tenant, admin, seed=seed, households=households) or {})
+            for app in active_apps(tenant):
+                if app.demo_seed is not None:
+                    counts.update(app.demo_seed(tenant, admin, seed=seed, scale=scale) or {})
         if counts:
             self.stdout.write(f"  seeded {tenant.name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

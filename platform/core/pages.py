@@ -1,0 +1,122 @@
+"""The page kit: what every app's pages (core or plugin) repeat, written once.
+
+- ``tenant_page(perm)``: a page on a tenant host — login required, then the permission (404 otherwise, the same
+  answer as for a missing object).
+- ``get_or_404(queryset, pk)``: one row of a queryset that is already scoped to what the user may see.
+- ``posted(request)`` / ``status_for(*forms)``: bind a form on POST only; answer 400 when any form has errors.
+- ``form_errors_from(form, exc)``: a service's ``ValidationError`` shown at the form's fields.
+- ``money(value)``: a Decimal amount as "1,234.50" (never a float).
+- ``no_store(response)``: pages and files that may carry a full ID number are never cached.
+- ``xlsx_response(content, filename)``: an Excel download with a Chinese file name, not cached.
+- ``ListPage``: a list with django-filter's filters, sorting, pagination and the total count.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import quote
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.utils.cache import add_never_cache_headers
+
+from core.access import require
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def tenant_page(perm: str):
+    """A page on a tenant host: login required, then `perm` (404 otherwise, as for a missing object)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.tenant is None:
+                raise Http404
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            require(request.user, request.tenant, perm)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def get_or_404(queryset, pk):
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def status_for(*forms) -> int:
+    return 400 if any(form is not None and form.errors for form in forms) else 200
+
+
+def form_errors_from(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def money(value) -> str:
+    """A Decimal amount as "1,234.50" (exact: Decimal formatting, never float); blank for None."""
+    return "" if value is None else f"{value:,.2f}"
+
+
+def no_store(response):
+    """Never cached, by the browser or anything in between (max-age=0, no-cache, no-store, private)."""
+    add_never_cache_headers(response)
+    return response
+
+
+def content_disposition(filename: str, *, fallback: str = "download.xlsx") -> str:
+    """An attachment named `filename` (UTF-8, RFC 6266/5987), with an ASCII fallback for old clients."""
+    ascii_name = filename if filename.isascii() else fallback
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def xlsx_response(content: bytes, filename: str, *, fallback: str = "download.xlsx") -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition(filename, fallback=fallback)
+    return no_store(response)
+
+
+class ListPage:
+    """A list page's rows: filtered by a django-filter FilterSet, sorted by an allowed field, paged, counted.
+
+    ``ListPage(request, queryset, filterset_class, sorts={"name": "姓名"…}, default_sort="-id")`` → ``.filters``
+    (the bound FilterSet, for the filter bar), ``.page`` (a Django Page), ``.total``, ``.sort`` and
+    ``.querystring(**changes)`` for links that keep the other parameters.
+    """
+
+    def __init__(self, request, queryset, filterset_class=None, *, sorts=None, default_sort="-pk", per_page=50):
+        self.request = request
+        self.filters = filterset_class(request.GET or None, queryset=queryset) if filterset_class else None
+        rows = self.filters.qs if self.filters is not None and self.filters.is_valid() else queryset
+        self.sorts = dict(sorts or {})
+        wanted = request.GET.get("sort", "")
+        self.sort = wanted if wanted.lstrip("-") in self.sorts else default_sort
+        rows = rows.order_by(self.sort, "pk")
+        self.paginator = Paginator(rows, per_page)
+        self.page = self.paginator.get_page(request.GET.get("page"))
+        self.total = self.paginator.count
+
+    def querystring(self, **changes) -> str:
+        params = self.request.GET.copy()
+        for key, value in changes.items():
+            if value in (None, ""):
+                params.pop(key, None)
+            else:
+                params[key] = value
+        return params.urlencode()
