@@ -256,7 +256,7 @@ def test_reception_lifecycle_through_the_api(world, tenant_a, persona, api_for):
     assert api.post(f"/api/reception-records/{b_id}/archive/", {"archive_ref": "x"}).status_code == 404
 
 
-def test_overdue_filter_follows_the_policy_in_the_database(world, tenant_a, persona, api_for):
+def test_overdue_filter_follows_the_policy_in_the_database(world, tenant_a, tenant_b, persona, api_for):
     alice = persona("alice")
     tz = timezone.get_current_timezone()
     today = timezone.localdate()
@@ -293,7 +293,13 @@ def test_overdue_filter_follows_the_policy_in_the_database(world, tenant_a, pers
         StationPolicy.objects.update_or_create(pk=1, defaults={"reception_time_limit_days": 30})
     assert names("overdue=true") == {}
     assert set(names("overdue=false")) == {"old", "just_late", "on_time", "recent", "old_closed"}
-    assert old.pk and on_time.pk and recent.pk
+    # All five are tenant A's own: tenant B's host lists none of them, whatever the filter.
+    bob = api_for(tenant_b, persona("bob"))
+    for query in ("overdue=true", "overdue=false", "stage=closed"):
+        seen_on_b = {row["visitor_name"] for row in bob.get(f"/api/reception-records/?{query}").json()["results"]}
+        assert not seen_on_b & {"old", "just_late", "on_time", "recent", "old_closed"}, query
+    for record in (old, just_late, on_time, recent, old_closed):  # B's ids were moved past A's (world)
+        assert bob.get(f"/api/reception-records/{record.pk}/").status_code == 404
 
 
 # ---------------------------------------------------------------------------------------------------- funds
