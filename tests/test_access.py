@@ -165,16 +165,19 @@ def test_unit_scope_must_be_a_unit_of_the_tenant(tenant_a, tenant_b, persona, ap
     from django_tenants.utils import schema_context
 
     from stations.models import Unit
+    from tests.factories import make_ids_foreign
 
+    make_ids_foreign(tenant_b, tenant_a, Unit)  # the foreign unit's id is one tenant A has never had
     with schema_context(tenant_b.schema_name):
         foreign = Unit.objects.create(kind="township", name="乙县某镇")
     with schema_context(tenant_a.schema_name):
         own = Unit.objects.create(kind="township", name="甲县某镇")
+        assert not Unit.objects.filter(pk=foreign.pk).exists()
     api = api_for(tenant_a, persona("alice"))
     body = {"username": "scoped", "password": "Plenty-long-pass-1", "role": "station_staff"}
-    if foreign.pk != own.pk:
-        refused = api.post("/api/members/", {**body, "unit_id": foreign.pk})
-        assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "unit_id"
+    refused = api.post("/api/members/", {**body, "unit_id": foreign.pk})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "unit_id"
+    assert not Membership.objects.filter(user__username="scoped").exists()
     created = api.post("/api/members/", {**body, "unit_id": own.pk})
     assert created.status_code == 201 and created.json()["unit_id"] == own.pk
 
