@@ -34,14 +34,14 @@ def fact(tenant, metric, value, dims=None, kind="year", start=date(YEAR, 1, 1)):
 
 def make_station(tenant, name="乐山示例有限公司", seed=1, **extra):
     from stations.models import Station, Unit
-    from stations.validators import uscc_check_character
+    from tests.checkdigits import credit_code_check
 
     body = f"91510100MA{seed:07d}"
     with schema_context(tenant.schema_name):
         unit = Unit.objects.create(
             kind=Unit.Kind.ENTERPRISE,
             name=name,
-            credit_code=body + uscc_check_character(body),
+            credit_code=body + credit_code_check(body),
             employee_count=200,
             has_union=True,
             union_is_sound=True,
@@ -118,13 +118,13 @@ def test_the_coverage_ratio_is_scored_from_the_facts_the_real_rollup_writes(indi
     open at the end of the year → 75 % (the denominator is the required enterprises, not required + covered)."""
     from rollups import engine
     from stations.models import Station, Unit
-    from stations.validators import uscc_check_character
+    from tests.checkdigits import credit_code_check
 
     with schema_context(tenant_a.schema_name):
         for seed in range(4):
             body = f"91510100MA{seed + 500:07d}"
             unit = Unit.objects.create(
-                kind=Unit.Kind.ENTERPRISE, name=f"企业{seed}", credit_code=body + uscc_check_character(body),
+                kind=Unit.Kind.ENTERPRISE, name=f"企业{seed}", credit_code=body + credit_code_check(body),
                 employee_count=300, has_union=True, union_is_sound=True, above_designated_size=True,
             )  # fmt: skip
             if seed < 3:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from openpyxl import Workbook, load_workbook
 
-from core.pii import decrypt, id_check_character, parse_resident_id
+from core.pii import decrypt, parse_resident_id
 from dossiers import importing
 from dossiers.models import (
     Assistance,
@@ -33,6 +33,7 @@ from dossiers.models import (
     ReviewTask,
 )
 from stations.models import Unit
+from tests.checkdigits import resident_id_check
 
 HEADER = [column.header for column in importing.COLUMNS]
 XLSX = importing.XLSX_CONTENT_TYPE
@@ -49,7 +50,7 @@ def _english():
 
 def resident_id(area="511102", born="19800101", seq=123) -> str:
     body = f"{area}{born}{seq:03d}"
-    return body + id_check_character(body)
+    return body + resident_id_check(body)
 
 
 def wrong_check(number: str) -> str:

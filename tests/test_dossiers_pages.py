@@ -21,7 +21,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from openpyxl import load_workbook
 
-from core.pii import id_check_character, mask_resident_id
+from core.pii import mask_resident_id
+from tests.checkdigits import resident_id_check
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 B_IDS_FROM = 1_000_000
@@ -29,7 +30,7 @@ B_IDS_FROM = 1_000_000
 
 def resident_id(area: str, born: str, seq: int) -> str:
     body = f"{area}{born}{seq:03d}"
-    return body + id_check_character(body)
+    return body + resident_id_check(body)
 
 
 def household(label: str, area: str, base: int, applicant_income="900") -> list[dict]:

@@ -11,8 +11,8 @@ from django_tenants.utils import schema_context
 
 from stations import services
 from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, StationPolicy, Unit
-from stations.validators import uscc_check_character
 from tenants.models import Membership
+from tests.checkdigits import credit_code_check
 from tests.factories import make_ids_foreign
 
 THIS_YEAR = date.today().year
@@ -20,7 +20,7 @@ THIS_YEAR = date.today().year
 
 def uscc(seed: int) -> str:
     body = f"91510100MA{seed:07d}"
-    return body + uscc_check_character(body)
+    return body + credit_code_check(body)
 
 
 def unit(actor, tenant, **data):

@@ -20,7 +20,8 @@ from openpyxl import Workbook, load_workbook
 
 from stations import importing
 from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, Unit
-from stations.validators import uscc_check_character, validate_uscc
+from stations.validators import validate_uscc
+from tests.checkdigits import credit_code_check
 from tests.factories import make_ids_foreign
 
 HEADER = [
@@ -41,7 +42,7 @@ def _english():
 
 def code(number: int) -> str:
     body = f"91330100MA{number:07d}"
-    return body + uscc_check_character(body)
+    return body + credit_code_check(body)
 
 
 def bad_code(number: int) -> str:

@@ -15,14 +15,15 @@ from core.plugins import metrics_for
 from stations import services
 from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, Unit
 from stations.services import Requirement, coverage_requirement, unit_compliance
-from stations.validators import USCC_ALPHABET, uscc_check_character, validate_uscc
+from stations.validators import USCC_ALPHABET, validate_uscc
+from tests.checkdigits import credit_code_check
 
 LAST_YEAR = date.today().year - 1
 
 
 def uscc(seed: int) -> str:
     body = f"91510100MA{seed:07d}"
-    return body + uscc_check_character(body)
+    return body + credit_code_check(body)
 
 
 def enterprise(name="乐山示例有限公司", employees=250, union=True, sound=True, above=True, no_premises=False, seed=1):
