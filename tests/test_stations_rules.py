@@ -270,16 +270,18 @@ def test_concurrent_expenditures_never_overdraw(committed, tenant_a, persona):
     committed("SELECT 1", undo_with=("SET bangfu.ledger_maintenance = 'on'", []))
 
     barrier = threading.Barrier(20)
-    outcomes: list = []
+    outcomes: dict[int, object] = {}  # thread → "ok", the refusal's fields, or the unexpected exception
 
     def spend(i):
         try:
             connection.set_tenant(tenant_a)
             barrier.wait(timeout=30)
             services.book_expenditure(alice, tenant_a, account_id, amount="10.00", purpose=f"慰问{i}", approver="主席")
-            outcomes.append("ok")
+            outcomes[i] = "ok"
         except ValidationError as exc:
-            outcomes.append(exc.message_dict)
+            outcomes[i] = exc.message_dict
+        except BaseException as exc:  # noqa: BLE001 — recorded and failed on below, not swallowed
+            outcomes[i] = exc
         finally:
             connection.close()
 
@@ -288,8 +290,13 @@ def test_concurrent_expenditures_never_overdraw(committed, tenant_a, persona):
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert outcomes.count("ok") == 10
-    assert all(o == "ok" or "amount" in o for o in outcomes)
+    assert not [t.name for t in threads if t.is_alive()], "threads still running after 120 s"
+    unexpected = {i: o for i, o in outcomes.items() if isinstance(o, BaseException)}
+    assert not unexpected, unexpected
+    assert sorted(outcomes) == list(range(20)), "a thread died without an outcome"
+    assert list(outcomes.values()).count("ok") == 10
+    refused = [o for o in outcomes.values() if o != "ok"]
+    assert len(refused) == 10 and all(set(o) == {"amount"} for o in refused), refused
     balance, entries, lowest = committed(
         f'SELECT a.balance, count(e.id), min(e.balance_after) FROM "{schema}".stations_fundaccount a '
         f'LEFT JOIN "{schema}".stations_fundentry e ON e.account_id = a.id WHERE a.id = %s GROUP BY a.balance',
