@@ -17,6 +17,8 @@ from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, Un
 from stations.services import Requirement, coverage_requirement, unit_compliance
 from stations.validators import USCC_ALPHABET, validate_uscc
 from tests.checkdigits import credit_code_check
+from tests.factories import make_ids_foreign
+from tests.isolation import assert_absent_from, assert_only_in
 
 LAST_YEAR = date.today().year - 1
 
@@ -79,13 +81,14 @@ def test_credit_code_check_character():
         (800, False, False, False, Requirement.NONE),  # no union: the union comes first
     ],
 )
-def test_coverage_rule_boundaries(tenant_a, employees, sound, no_premises, union, expected):
+def test_coverage_rule_boundaries(tenant_a, tenant_b, employees, sound, no_premises, union, expected):
     with schema_context(tenant_a.schema_name):
         unit = enterprise(employees=employees, sound=sound, no_premises=no_premises, union=union)
         assert coverage_requirement(unit) == expected
+    assert_only_in(tenant_a, tenant_b, Unit, credit_code=unit.credit_code)
 
 
-def test_compliance_by_station_kind(tenant_a):
+def test_compliance_by_station_kind(tenant_a, tenant_b):
     with schema_context(tenant_a.schema_name):
         township = Unit.objects.create(kind=Unit.Kind.TOWNSHIP, name="苏稽镇")
         host = station(township)
@@ -97,6 +100,9 @@ def test_compliance_by_station_kind(tenant_a):
         assert unit_compliance(small).complies
         station(big, Station.Kind.OWN)
         assert unit_compliance(big).complies
+    for name in ("苏稽镇", "大企业", "小企业"):
+        assert_only_in(tenant_a, tenant_b, Unit, name=name)
+    assert_absent_from(tenant_b, Station, unit__name__in=["苏稽镇", "大企业", "小企业"])
 
 
 def test_coverage_figures_against_targets(tenant_a, tenant_b, persona):
@@ -117,7 +123,7 @@ def test_coverage_figures_against_targets(tenant_a, tenant_b, persona):
         assert services.coverage_figures(LAST_YEAR).required == 0
 
 
-def test_station_rules_and_checklist(tenant_a, persona):
+def test_station_rules_and_checklist(tenant_a, tenant_b, persona):
     alice = persona("alice")
     with schema_context(tenant_a.schema_name):
         company = enterprise()
@@ -137,11 +143,15 @@ def test_station_rules_and_checklist(tenant_a, persona):
         with pytest.raises(ValidationError) as err:
             services.save_station(alice, tenant_a, {"unit": company, "kind": "virtual", "established_on": date.today()})
         assert "hotline" in err.value.message_dict
+    assert_only_in(tenant_a, tenant_b, Station, name="乐山示例有限公司工会帮扶服务站")
+    with schema_context(tenant_b.schema_name), pytest.raises(Http404):
+        services.access_station(persona("bob"), tenant_b, own.pk)
 
 
 # -------------------------------------------------------------------------------------------- reception register
-def test_reception_cannot_skip_a_stage(tenant_a, persona):
+def test_reception_cannot_skip_a_stage(tenant_a, tenant_b, persona):
     alice = persona("alice")
+    make_ids_foreign(tenant_a, tenant_b, Unit, Station, ReceptionRecord)  # A's ids: none that B has
     with schema_context(tenant_a.schema_name):
         desk = station(enterprise())
         record = services.register_visit(
@@ -166,9 +176,14 @@ def test_reception_cannot_skip_a_stage(tenant_a, persona):
         other = services.register_visit(alice, tenant_a, station=desk, visitor_name="李", category="other", request="x")
         with pytest.raises(IntegrityError), transaction.atomic():
             ReceptionRecord.objects.filter(pk=other.pk).update(stage="closed")
+    assert_only_in(tenant_a, tenant_b, ReceptionRecord, visitor_name="王师傅")
+    with schema_context(tenant_b.schema_name), pytest.raises(Http404):  # B's admin cannot move A's record on
+        services.archive_visit(persona("bob"), tenant_b, other.pk, archive_ref="B-1")
+    with schema_context(tenant_a.schema_name):
+        assert ReceptionRecord.objects.get(pk=other.pk).stage == "registered"
 
 
-def test_overdue_by_tenant_time_limit(tenant_a, persona):
+def test_overdue_by_tenant_time_limit(tenant_a, tenant_b, persona):
     from stations.models import StationPolicy
 
     alice = persona("alice")
@@ -186,9 +201,14 @@ def test_overdue_by_tenant_time_limit(tenant_a, persona):
         assert old.is_overdue()
         StationPolicy.objects.update_or_create(pk=1, defaults={"reception_time_limit_days": 30})
         assert not old.is_overdue(policy=StationPolicy.current())
+    default = StationPolicy._meta.get_field("reception_time_limit_days").default
+    with schema_context(tenant_b.schema_name):  # A's time limit is A's own
+        assert StationPolicy.current().reception_time_limit_days == default != 30
+    assert_absent_from(tenant_b, ReceptionRecord, visitor_name="张")
 
 
 def test_station_of_a_is_invisible_from_b(tenant_a, tenant_b, persona):
+    make_ids_foreign(tenant_a, tenant_b, Unit, Station)  # A's station id is none that B has: the 404 is not luck
     with schema_context(tenant_a.schema_name):
         desk = station(enterprise())
         desk_id = desk.pk
@@ -200,7 +220,7 @@ def test_station_of_a_is_invisible_from_b(tenant_a, tenant_b, persona):
         services.access_station(persona("alice"), tenant_b, desk_id)
 
 
-def test_station_staff_sees_only_her_unit(tenant_a, persona):
+def test_station_staff_sees_only_her_unit(tenant_a, tenant_b, persona):
     from tenants.models import Membership
 
     amy = persona("amy")
@@ -214,10 +234,15 @@ def test_station_staff_sees_only_her_unit(tenant_a, persona):
         assert list(services.visible_stations(amy, tenant_a)) == [mine]
         with pytest.raises(Http404):
             services.access_station(amy, tenant_a, other.pk)
+    with schema_context(tenant_b.schema_name):  # amy is no member of B, and B's admin sees none of A's stations
+        with pytest.raises(Http404):
+            services.access_station(amy, tenant_b, mine.pk)
+        assert not {s.name for s in services.visible_stations(persona("bob"), tenant_b)} & {mine.name, other.name}
 
 
 # ------------------------------------------------------------------------------------------------------ ledger
 def test_ledger_books_reverses_and_never_changes(tenant_a, tenant_b, persona):
+    make_ids_foreign(tenant_a, tenant_b, FundAccount, FundEntry)  # A's account id is none that B has
     alice = persona("alice")
     with schema_context(tenant_a.schema_name):
         account = services.open_account(alice, tenant_a, name="工会帮扶资金")
