@@ -23,6 +23,7 @@ from stations import services as stations
 from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, Unit
 from tenants.models import Tenant
 from tests.factories import file, filed, household, resident_id
+from tests.rollup_oracle import counted
 
 TODAY = timezone.localdate()
 MONTH = TODAY.replace(day=1)
@@ -33,6 +34,18 @@ SNAPSHOTS = {m.name for m in installed_metrics() if m.cells and not (m.cells.dat
 
 
 def reference(tenant, kind, start) -> dict:
+    """(metric, dims key) → value, counted in the test from the tenant's rows with plain SQL (tests.rollup_oracle);
+    the metrics' own Python definitions must give the same (they are the product's second implementation, not the
+    oracle)."""
+    lo, hi = services.period_bounds(kind, start)
+    current = kind == "month" and lo <= TODAY <= hi
+    names = {m.name for m in metrics_for(Tenant.objects.get(pk=tenant.pk))}
+    out = counted(tenant, kind, start, snapshot=current, metrics=names)
+    assert python_reference(tenant, kind, start) == out, (tenant.schema_name, kind, start)
+    return out
+
+
+def python_reference(tenant, kind, start) -> dict:
     """(metric, dims key) → value, computed by each metric's Python reference from the tenant's rows."""
     fresh = Tenant.objects.get(pk=tenant.pk)
     lo, hi = services.period_bounds(kind, start)

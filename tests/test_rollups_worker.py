@@ -27,6 +27,7 @@ from rollups import services
 from rollups.models import Change, DirtyPeriod, RollupFact, RollupRun
 from rollups.tasks import compute_batch, dispatch
 from tenants.models import PluginActivation, Tenant
+from tests.rollup_oracle import counted
 from worker import app
 
 pytestmark = pytest.mark.worker
@@ -66,8 +67,22 @@ def values(snapshot: dict) -> dict:
 
 
 def expected(tenant, kind: str, start) -> dict:
-    """The figures computed in this process straight from the tenant's own rows (fresh tenant: no memoised
-    plugin list). Snapshots (the state of today) are kept for the month only."""
+    """The figures counted in the test from the tenant's own rows with plain SQL (tests.rollup_oracle), for the
+    metrics active on it (fresh tenant: no memoised plugin list); the metrics' own Python definitions must agree.
+    Snapshots (the state of today) are kept for the month only."""
+    fresh = Tenant.objects.get(pk=tenant.pk)
+    start = services.period_bounds(kind, start)[0]
+    names = {m.name for m in metrics_for(fresh)}
+    want = {
+        (kind, start, metric, dims): value
+        for (metric, dims), value in counted(tenant, kind, start, snapshot=kind == MONTH_KIND, metrics=names).items()
+    }
+    assert python_expected(tenant, kind, start) == want, (tenant.schema_name, kind, start)
+    return want
+
+
+def python_expected(tenant, kind: str, start) -> dict:
+    """The figures computed by each metric's Python definition (``Metric.compute``) from the tenant's rows."""
     fresh = Tenant.objects.get(pk=tenant.pk)
     start = services.period_bounds(kind, start)[0]
     out = {}
