@@ -158,7 +158,7 @@ def assert_exact(tenant, key: str, things: int, kinds=((MONTH_KIND, MONTH), (YEA
 
 # ------------------------------------------------------------------------------------- a worker of our own
 @contextlib.contextmanager
-def own_worker(queue: str, log_file: Path, pool: str = "prefork"):
+def own_worker(queue: str, log_file: Path, pool: str = "prefork", concurrency: int = 1):
     """`celery -A worker worker` on `queue` (the same way as the session worker), in its own process group so that
     it can be killed whole; always stopped on the way out."""
     env = {
@@ -171,7 +171,7 @@ def own_worker(queue: str, log_file: Path, pool: str = "prefork"):
     }
     hostname = f"{queue}-{log_file.stem}@%h"
     cmd = [
-        sys.executable, "-m", "celery", "-A", "worker", "worker", "-l", "info", "-c", "1", "-P", pool,
+        sys.executable, "-m", "celery", "-A", "worker", "worker", "-l", "info", "-c", str(concurrency), "-P", pool,
         "-Q", queue, "-n", hostname, "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     with open(log_file, "ab") as log:
@@ -242,7 +242,7 @@ def forget_unacked(needle: str):
 
 # -------------------------------------------------------------------------------------------------- tests
 def test_a_batch_run_twice_redelivered_or_concurrent_leaves_the_same_facts(
-    world, celery_worker_process, tenant_a, tenant_b
+    world, celery_worker_process, tenant_a, tenant_b, tmp_path
 ):
     batch = [item(t, kind, start) for t in (tenant_a, tenant_b) for kind, start in services.current_periods()]
     assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "skipped": 0, "failed": 0}
@@ -255,13 +255,36 @@ def test_a_batch_run_twice_redelivered_or_concurrent_leaves_the_same_facts(
     # runs that really overlap on the advisory lock are in the SIGKILL test below).
     pending = [compute_batch.delay(batch), compute_batch.delay(batch)]
     assert [r.get(timeout=TIMEOUT) for r in pending] == [{"done": 4, "skipped": 0, "failed": 0}] * 2
+    # Really at once: a worker of two pool processes takes both; the first to lock the tenants is held mid-run
+    # (at the record of computed periods, after writing its facts) while the other runs and, finding the tenants'
+    # locks taken, leaves them alone — an outcome only an overlap gives. Then the held run completes.
+    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-both"
+    hold_the_record_of_computed_periods(world)
+    locked = True
+    try:
+        with own_worker(queue, tmp_path / "both.log", concurrency=2):
+            both = [compute_batch.apply_async(args=[batch], queue=queue) for _ in range(2)]
+            wait_until(lambda: waiting_on_lock(world), "one run to be held mid-transaction")
+            wait_until(lambda: any(r.ready() for r in both), "the other run to finish while the first is held")
+            (early,) = [r for r in both if r.ready()]
+            assert early.get(timeout=TIMEOUT) == {"done": 0, "skipped": 4, "failed": 0}
+            (held,) = [r for r in both if r is not early]
+            assert not held.ready() and waiting_on_lock(world)  # still held: the two overlapped
+            release(world)
+            locked = False
+            assert held.get(timeout=TIMEOUT) == {"done": 4, "skipped": 0, "failed": 0}
+    finally:
+        if locked:
+            release(world)
+        forget_unacked(f'"{queue}"')
 
     for tenant, key in ((tenant_a, "tenant_a"), (tenant_b, "tenant_b")):
         assert ids_and_values(facts(tenant)) == ids_and_values(first[tenant.pk])  # same rows, same ids, same values
         assert_exact(tenant, key, THINGS[key])
         for kind, start in services.current_periods():
             done = runs(tenant, period_kind=kind, period_start=start)
-            assert [(r.status, r.trigger, r.facts) for r in done] == [("ok", "dirty", len(facts(tenant, kind)))] * 4
+            # 2 in turn, 2 queued, and of the 2 at once the one that ran (the skipped run leaves no record)
+            assert [(r.status, r.trigger, r.facts) for r in done] == [("ok", "dirty", len(facts(tenant, kind)))] * 5
     assert not DirtyPeriod.objects.filter(tenant_id__in=[tenant_a.pk, tenant_b.pk]).exists()
 
 
