@@ -401,7 +401,10 @@ def test_query_metrics_of_a_tenant_busy_after_its_changes_are_left_to_the_next_d
     with schema_context(tenant_a.schema_name):
         Unit.objects.filter(name="企业二").update(has_union=False)  # station coverage reads units: a query metric
         Dossier.objects.filter(status="filed").update(tier="deep")  # a cells metric
-    # Between the changes' commit and the query metrics' own transaction, a writer takes tenant A's lock.
+    # Between the changes' commit and the query metrics' own transaction, a writer takes tenant A's lock. Here, in
+    # the test's one transaction (which already holds A's lock from consuming the changes), `_lock` can only be told
+    # so; test_rollups_worker's test_query_metrics_of_a_tenant_whose_lock_a_writer_holds_… holds the real advisory
+    # lock from a second connection against the real `_lock`, committed as in a worker.
     monkeypatch.setattr(engine, "_lock", lambda schemas: set())
     assert engine.apply_changes([tenant_a.schema_name, tenant_b.schema_name]) == {"tenants": 1, "skipped": 0}
     month = stored(tenant_a, "month", MONTH)

@@ -13,13 +13,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django_tenants.utils import tenant_context
 
 from core.plugins import metrics_for
@@ -445,3 +446,70 @@ def test_a_pool_process_killed_mid_rollup_is_redelivered_and_completed_exactly(
     assert_exact(tenant_a, "tenant_a", THINGS["tenant_a"] + 5, kinds=[(MONTH_KIND, MONTH)])
     assert facts(tenant_b) == before_b
     assert runs(tenant_b) == runs_b
+
+
+# ------------------------------------------------------------------------- the writer's lock, really held
+def in_thread(fn):
+    """Run `fn` on a connection of its own (a thread's), outside the test's transaction, so that what it does
+    commits and the locks it takes are released — as in a worker; re-raise what it raised."""
+    out: dict = {}
+
+    def run():
+        try:
+            out["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 — re-raised below
+            out["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(TIMEOUT)
+    assert not thread.is_alive(), "the engine did not finish"
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+def test_query_metrics_of_a_tenant_whose_lock_a_writer_holds_are_left_to_the_next_dispatch(
+    world, tenant_a, tenant_b, monkeypatch
+):
+    """Between the changes' commit and the query metrics' own transaction, a writer's transaction on a second real
+    connection takes tenant A's change lock (the real advisory lock, not a stand-in): the engine's real `_lock`
+    finds it taken, leaves A's query metrics as they were and marks A's current periods dirty; B is untouched."""
+    from core.db import CHANGE_LOCK
+    from rollups import engine
+
+    periods = services.current_periods()
+    batch = [(t.schema_name, kind, start) for t in (tenant_a, tenant_b) for kind, start in periods]
+    assert in_thread(lambda: engine.recompute(batch))["done"] == 4
+    before_b = facts(tenant_b)
+    add_things(world, tenant_a, 2, prefix="busy")  # committed: the trigger logs the change
+
+    real_lock, held = engine._lock, []
+
+    def a_writer_takes_the_lock_first(schemas):
+        world("BEGIN")
+        world("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [CHANGE_LOCK, tenant_a.schema_name])
+        held.append(tenant_a.schema_name)
+        return real_lock(schemas)
+
+    monkeypatch.setattr(engine, "_lock", a_writer_takes_the_lock_first)
+    try:
+        result = in_thread(lambda: engine.apply_changes([tenant_a.schema_name, tenant_b.schema_name]))
+    finally:
+        if held:
+            world("COMMIT")  # the writer's transaction ends: the lock is free again
+        monkeypatch.undo()
+    assert held == [tenant_a.schema_name]
+    assert result == {"tenants": 1, "skipped": 0}
+    # The plugin's figure (a compute-only metric, computed again whole after changes) was left as it was...
+    for kind, _start in periods:
+        assert by_metric(facts(tenant_a, kind), "dummy.things") == {"{}": THINGS["tenant_a"]}
+    # ...and A's current periods are marked dirty for the next dispatch; B's are not, and B's facts did not move.
+    marked = set(DirtyPeriod.objects.values_list("tenant_id", "period_kind", "period_start"))
+    assert marked == {(tenant_a.pk, kind, start) for kind, start in periods}
+    assert facts(tenant_b) == before_b
+    # With the lock free, the next computation brings A's figures to the counted ones.
+    in_thread(lambda: engine.recompute([(tenant_a.schema_name, kind, start) for kind, start in periods]))
+    assert_exact(tenant_a, "tenant_a", THINGS["tenant_a"] + 2)
