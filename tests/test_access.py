@@ -88,10 +88,15 @@ def test_members_of_b_are_invisible_from_a(tenant_a, tenant_b, persona, api_for,
     assert Membership.objects.filter(pk=bob_membership.pk).exists()
 
 
-def test_tenant_admin_manages_members_through_the_api(tenant_a, persona, api_for):
+def test_tenant_admin_manages_members_through_the_api(tenant_a, tenant_b, persona, api_for):
     api = api_for(tenant_a, persona("alice"))
     created = api.post("/api/members/", {"username": "carol", "password": "Another-g00d-pass", "role": "reviewer"})
     assert created.status_code == 201, created.json()
+    # A member of A only: not listed on B, not editable from B, no membership of B.
+    bob = api_for(tenant_b, persona("bob"))
+    assert "carol" not in str(bob.get("/api/members/").json())
+    assert bob.patch(f"/api/members/{created.json()['id']}/", {"role": "tenant_admin"}).status_code == 404
+    assert not Membership.objects.filter(tenant=tenant_b, user__username="carol").exists()
     changed = api.patch(f"/api/members/{created.json()['id']}/", {"role": "viewer"})
     assert changed.json()["role"] == "viewer"
     assert api.delete(f"/api/members/{created.json()['id']}/").status_code == 204
@@ -120,13 +125,16 @@ def test_station_staff_cannot_manage_members(tenant_a, persona, api_for, client_
     assert client_for(tenant_a, amy).get("/admin/").status_code == 302
 
 
-def test_members_page_adds_a_member_with_form_errors(tenant_a, persona, client_for):
+def test_members_page_adds_a_member_with_form_errors(tenant_a, tenant_b, persona, client_for):
     client = client_for(tenant_a, persona("alice"))
     bad = client.post("/members/", {"username": "erin", "role": "viewer"})
     assert bad.status_code == 400 and "password" in bad.context["form"].errors
     good = client.post("/members/", {"username": "erin", "role": "viewer", "password": "Erin-pass-2026!"})
     assert good.status_code == 302
     assert Membership.objects.filter(tenant=tenant_a, user__username="erin", role="viewer").exists()
+    assert not Membership.objects.filter(tenant=tenant_b, user__username="erin").exists()
+    on_b = client_for(tenant_b, persona("bob")).get("/members/")
+    assert on_b.status_code == 200 and "erin" not in on_b.content.decode() and "bob" in on_b.content.decode()
 
 
 def test_per_tenant_admin(tenant_a, tenant_b, persona, client_for):

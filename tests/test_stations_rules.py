@@ -280,7 +280,7 @@ def test_ledger_books_reverses_and_never_changes(tenant_a, tenant_b, persona):
             services.book_expenditure(persona("bob"), tenant_b, account_id, amount="1", purpose="x", approver="y")
 
 
-def test_concurrent_expenditures_never_overdraw(committed, tenant_a, persona):
+def test_concurrent_expenditures_never_overdraw(committed, tenant_a, tenant_b, persona):
     """20 expenditures of 10.00 at once against a balance of 100.00: exactly 10 succeed, none is lost, the
     balance ends at 0.00 and never goes below."""
     alice = persona("alice")
@@ -328,6 +328,8 @@ def test_concurrent_expenditures_never_overdraw(committed, tenant_a, persona):
         [account_id],
     )[0]
     assert balance == Decimal("0.00") and entries == 10 and lowest == Decimal("0.00")
+    other = f'"{tenant_b.schema_name}"'
+    assert committed(f"SELECT count(*) FROM {other}.stations_fundentry WHERE purpose LIKE '慰问%%'") == [(0,)]
 
 
 # ------------------------------------------------------------------------------------------------------ metrics
