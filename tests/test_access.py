@@ -88,10 +88,15 @@ def test_members_of_b_are_invisible_from_a(tenant_a, tenant_b, persona, api_for,
     assert Membership.objects.filter(pk=bob_membership.pk).exists()
 
 
-def test_tenant_admin_manages_members_through_the_api(tenant_a, persona, api_for):
+def test_tenant_admin_manages_members_through_the_api(tenant_a, tenant_b, persona, api_for):
     api = api_for(tenant_a, persona("alice"))
     created = api.post("/api/members/", {"username": "carol", "password": "Another-g00d-pass", "role": "reviewer"})
     assert created.status_code == 201, created.json()
+    # A member of A only: not listed on B, not editable from B, no membership of B.
+    bob = api_for(tenant_b, persona("bob"))
+    assert "carol" not in str(bob.get("/api/members/").json())
+    assert bob.patch(f"/api/members/{created.json()['id']}/", {"role": "tenant_admin"}).status_code == 404
+    assert not Membership.objects.filter(tenant=tenant_b, user__username="carol").exists()
     changed = api.patch(f"/api/members/{created.json()['id']}/", {"role": "viewer"})
     assert changed.json()["role"] == "viewer"
     assert api.delete(f"/api/members/{created.json()['id']}/").status_code == 204
@@ -120,7 +125,7 @@ def test_station_staff_cannot_manage_members(tenant_a, persona, api_for, client_
     assert client_for(tenant_a, amy).get("/admin/").status_code == 302
 
 
-def test_members_page_adds_a_member_with_form_errors(tenant_a, persona, client_for):
+def test_members_page_adds_a_member_with_form_errors(tenant_a, tenant_b, persona, client_for):
     client = client_for(tenant_a, persona("alice"))
     # Issue 16: a username without a password is answered as an invitation (the same answer as for an existing
     # account, so the page does not tell them apart); nothing is created.
@@ -132,6 +137,9 @@ def test_members_page_adds_a_member_with_form_errors(tenant_a, persona, client_f
     good = client.post("/members/", {"username": "erin", "role": "viewer", "password": "Erin-pass-2026!"})
     assert good.status_code == 302
     assert Membership.objects.filter(tenant=tenant_a, user__username="erin", role="viewer").exists()
+    assert not Membership.objects.filter(tenant=tenant_b, user__username="erin").exists()
+    on_b = client_for(tenant_b, persona("bob")).get("/members/")
+    assert on_b.status_code == 200 and "erin" not in on_b.content.decode() and "bob" in on_b.content.decode()
 
 
 def test_per_tenant_admin(tenant_a, tenant_b, persona, client_for):
@@ -170,16 +178,19 @@ def test_unit_scope_must_be_a_unit_of_the_tenant(tenant_a, tenant_b, persona, ap
     from django_tenants.utils import schema_context
 
     from stations.models import Unit
+    from tests.factories import make_ids_foreign
 
+    make_ids_foreign(tenant_b, tenant_a, Unit)  # the foreign unit's id is one tenant A has never had
     with schema_context(tenant_b.schema_name):
         foreign = Unit.objects.create(kind="township", name="乙县某镇")
     with schema_context(tenant_a.schema_name):
         own = Unit.objects.create(kind="township", name="甲县某镇")
+        assert not Unit.objects.filter(pk=foreign.pk).exists()
     api = api_for(tenant_a, persona("alice"))
     body = {"username": "scoped", "password": "Plenty-long-pass-1", "role": "station_staff"}
-    if foreign.pk != own.pk:
-        refused = api.post("/api/members/", {**body, "unit_id": foreign.pk})
-        assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "unit_id"
+    refused = api.post("/api/members/", {**body, "unit_id": foreign.pk})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "unit_id"
+    assert not Membership.objects.filter(user__username="scoped").exists()
     created = api.post("/api/members/", {**body, "unit_id": own.pk})
     assert created.status_code == 201 and created.json()["unit_id"] == own.pk
 

@@ -34,14 +34,14 @@ def fact(tenant, metric, value, dims=None, kind="year", start=date(YEAR, 1, 1)):
 
 def make_station(tenant, name="乐山示例有限公司", seed=1, **extra):
     from stations.models import Station, Unit
-    from stations.validators import uscc_check_character
+    from tests.checkdigits import credit_code_check
 
     body = f"91510100MA{seed:07d}"
     with schema_context(tenant.schema_name):
         unit = Unit.objects.create(
             kind=Unit.Kind.ENTERPRISE,
             name=name,
-            credit_code=body + uscc_check_character(body),
+            credit_code=body + credit_code_check(body),
             employee_count=200,
             has_union=True,
             union_is_sound=True,
@@ -75,8 +75,9 @@ def indicators(municipal, persona):
         name="覆盖率",
         formula="ratio",
         metric="stations.coverage",
-        dims={"state": "covered"},
+        dims={"measure": "covered"},
         denominator_metric="stations.coverage",
+        denominator_dims={"measure": "required"},
         target="80",
         weight="60",
     )
@@ -86,11 +87,12 @@ def indicators(municipal, persona):
 def test_scores_are_the_weighted_achievements_of_the_yearly_facts(indicators, tenant_a, tenant_b, municipal, persona):
     fact(tenant_a, "stations.open", "6", {"kind": "own"})
     fact(tenant_a, "stations.open", "2", {"kind": "virtual"})
-    fact(tenant_a, "stations.coverage", "9", {"state": "covered"})
-    fact(tenant_a, "stations.coverage", "1", {"state": "uncovered"})
+    # Coverage cells exactly as the metric emits them: {"measure": "required" | "covered"}.
+    fact(tenant_a, "stations.coverage", "9", {"measure": "covered"})
+    fact(tenant_a, "stations.coverage", "10", {"measure": "required"})
     fact(tenant_b, "stations.open", "12", {"kind": "own"})
-    fact(tenant_b, "stations.coverage", "2", {"state": "covered"})
-    fact(tenant_b, "stations.coverage", "3", {"state": "uncovered"})
+    fact(tenant_b, "stations.coverage", "2", {"measure": "covered"})
+    fact(tenant_b, "stations.coverage", "5", {"measure": "required"})
     # Not of the year: a month, and another year.
     fact(tenant_b, "stations.open", "100", {"kind": "own"}, kind="month", start=date(YEAR, 3, 1))
     fact(tenant_b, "stations.open", "100", {"kind": "own"}, start=date(YEAR + 1, 1, 1))
@@ -109,6 +111,54 @@ def test_scores_are_the_weighted_achievements_of_the_yearly_facts(indicators, te
     # B: 12 of 10 → capped at 100 % of 40; coverage 2 / 5 = 40 % → 50 % of 60 = 30.
     assert b["total"] == Decimal("70.00")
     assert list(rows)[:2] == [tenant_a.pk, tenant_b.pk]  # highest total first
+
+
+def test_the_coverage_ratio_is_scored_from_the_facts_the_real_rollup_writes(indicators, tenant_a, municipal, persona):
+    """Real rows, the real rollup, the real facts: 4 above-size enterprises with a union, 3 of them with a station
+    open at the end of the year → 75 % (the denominator is the required enterprises, not required + covered)."""
+    from rollups import engine
+    from stations.models import Station, Unit
+    from tests.checkdigits import credit_code_check
+
+    with schema_context(tenant_a.schema_name):
+        for seed in range(4):
+            body = f"91510100MA{seed + 500:07d}"
+            unit = Unit.objects.create(
+                kind=Unit.Kind.ENTERPRISE, name=f"企业{seed}", credit_code=body + credit_code_check(body),
+                employee_count=300, has_union=True, union_is_sound=True, above_designated_size=True,
+            )  # fmt: skip
+            if seed < 3:
+                Station.objects.create(
+                    unit=unit, kind=Station.Kind.OWN, name=unit.proposed_station_name(), established_on=date(2018, 1, 1)
+                )
+        Unit.objects.create(kind=Unit.Kind.ENTERPRISE, name="小企业", employee_count=20, has_union=True)  # not required
+    engine.recompute([(tenant_a.schema_name, "year", date(YEAR, 1, 1))])
+    cells = dict(
+        RollupFact.objects.filter(
+            tenant_id=tenant_a.pk, period_kind="year", period_start=date(YEAR, 1, 1), metric="stations.coverage"
+        ).values_list("dims_key", "value")
+    )
+    assert cells == {'{"measure": "covered"}': Decimal("3"), '{"measure": "required"}': Decimal("4")}
+    row = next(r for r in services.tenant_scores(persona("mayor"), municipal, YEAR) if r["tenant_id"] == tenant_a.pk)
+    coverage = next(s for s in row["indicators"] if s["name"] == "覆盖率")
+    assert [i["value"] for i in coverage["inputs"]] == [Decimal("3"), Decimal("4")]
+    assert coverage["value"] == Decimal("75.00") and coverage["achievement"] == Decimal("93.75")
+
+
+def test_a_filter_must_name_the_metrics_dimensions_and_pin_its_measure(indicators, municipal, persona):
+    mayor = persona("mayor")
+    common = {"year": YEAR, "formula": "ratio", "metric": "stations.coverage", "target": "80", "weight": "1"}
+    with pytest.raises(ValidationError) as err:  # the old test's filter: a dimension the metric never emits
+        services.define_indicator(
+            mayor, municipal, name="a", dims={"state": "covered"}, denominator_metric="stations.coverage",
+            denominator_dims={"measure": "required"}, **common,
+        )  # fmt: skip
+    assert "dims" in err.value.message_dict
+    with pytest.raises(ValidationError) as err:  # required + covered added together
+        services.define_indicator(
+            mayor, municipal, name="b", dims={"measure": "covered"}, denominator_metric="stations.coverage", **common
+        )
+    assert "denominator_dims" in err.value.message_dict
 
 
 def test_a_tenant_without_facts_scores_zero_and_a_zero_denominator_gives_no_value(
@@ -136,7 +186,11 @@ def test_only_the_municipal_administrator_defines_indicators(indicators, tenant_
         )
     assert "denominator_metric" in err.value.message_dict
 
+    # 帮扶人次 is the count of assistance: without {"measure": "count"} it would add the yuan given to the count.
     body = {"year": YEAR, "name": "帮扶人次", "metric": "dossiers.assistance", "target": "100", "weight": "20"}
+    unpinned = api_for(municipal, persona("mayor")).post("/api/assessment/indicators/", body, format="json")
+    assert unpinned.status_code == 400 and unpinned.json()["errors"][0]["field"] == "dims"
+    body["dims"] = {"measure": "count"}
     assert api_for(tenant_a, persona("alice")).post("/api/assessment/indicators/", body, format="json").status_code in (
         403,
         404,

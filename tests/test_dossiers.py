@@ -12,7 +12,8 @@ from django_tenants.utils import schema_context
 from core.pii import decrypt, mask_resident_id, parse_resident_id
 from dossiers import services
 from dossiers.models import Dossier, HouseholdMember, IdNumberView, ReviewTask
-from tests.factories import file, filed, household, resident_id
+from tests.factories import file, filed, household, make_ids_foreign, resident_id
+from tests.isolation import assert_absent_from, assert_only_in
 
 VALID_IDS = [
     resident_id(),
@@ -105,7 +106,7 @@ def test_full_view_is_audited_once_per_view_and_only_for_permitted_roles(standar
         services.reveal_id_number(persona("bob"), tenant_b, member.pk)
 
 
-def test_invalid_members_are_reported_by_field_and_nothing_is_saved(standards, tenant_a, persona):
+def test_invalid_members_are_reported_by_field_and_nothing_is_saved(standards, tenant_a, tenant_b, persona):
     bad = household(**{"1": {"id_number": resident_id()[:-1] + "0" if not resident_id().endswith("0") else "1"}})
     with pytest.raises(ValidationError) as err:
         file(tenant_a, persona("alice"), members=bad)
@@ -115,9 +116,12 @@ def test_invalid_members_are_reported_by_field_and_nothing_is_saved(standards, t
     assert "members.2.health" in err.value.message_dict  # no consent recorded
     with schema_context(tenant_a.schema_name):
         assert not Dossier.objects.exists()
+    assert_absent_from(tenant_b, Dossier)  # nor did anything land in the other tenant's schema
+    assert_absent_from(tenant_b, HouseholdMember)
 
 
-def test_consent_allows_sensitive_data(standards, tenant_a, persona):
+def test_consent_allows_sensitive_data(standards, tenant_a, tenant_b, persona):
+    make_ids_foreign(tenant_a, tenant_b, Dossier)  # A's dossier id is none that B has
     with schema_context(tenant_a.schema_name):
         dossier = services.file_dossier(
             persona("alice"),
@@ -130,6 +134,9 @@ def test_consent_allows_sensitive_data(standards, tenant_a, persona):
             ],
         )
         assert dossier.members.get(relation="applicant").disability_grade == 2
+    assert_only_in(tenant_a, tenant_b, HouseholdMember, disability_grade=2)
+    with schema_context(tenant_b.schema_name), pytest.raises(Http404):  # B's admin cannot open A's dossier
+        services.access_dossier(persona("bob"), tenant_b, dossier.pk)
 
 
 # ---------------------------------------------------------------------------------------------- eligibility
@@ -160,8 +167,9 @@ def test_eligibility_tiers_and_recompute(standards, tenant_a, tenant_b, persona)
 
 
 # ------------------------------------------------------------------------------------------------ lifecycle
-def test_lifecycle_by_permitted_roles_only(standards, tenant_a, persona):
+def test_lifecycle_by_permitted_roles_only(standards, tenant_a, tenant_b, persona):
     alice, amy = persona("alice"), persona("amy")
+    make_ids_foreign(tenant_a, tenant_b, Dossier)  # A's dossier id is none that B has
     dossier = file(tenant_a, amy)
     with schema_context(tenant_a.schema_name):
         services.transition(amy, tenant_a, dossier.pk, to_status="submitted", reason="材料齐全")
@@ -183,10 +191,14 @@ def test_lifecycle_by_permitted_roles_only(standards, tenant_a, persona):
             ("submitted", "reviewed", "alice"),
             ("reviewed", "filed", "alice"),
         ]
+    with schema_context(tenant_b.schema_name):  # B's administrator cannot move A's dossier, and B has no such row
+        with pytest.raises(Http404):
+            services.transition(persona("bob"), tenant_b, dossier.pk, to_status="lifted", reason="越界")
+    assert_absent_from(tenant_b, Dossier, pk=dossier.pk)
 
 
 # ----------------------------------------------------------------------------------------------- assistance
-def test_assistance_books_the_ledger_in_the_same_transaction(standards, tenant_a, persona):
+def test_assistance_books_the_ledger_in_the_same_transaction(standards, tenant_a, tenant_b, persona):
     from stations import services as stations
     from stations.models import FundEntry
 
@@ -207,6 +219,10 @@ def test_assistance_books_the_ledger_in_the_same_transaction(standards, tenant_a
         assert dossier.assistance.count() == 1 and FundEntry.objects.filter(kind="expenditure").count() == 1
         services.record_assistance(alice, tenant_a, dossier.pk, kind="employment", programme="技能培训")
         assert dossier.assistance.count() == 2
+    from dossiers.models import Assistance
+
+    assert_absent_from(tenant_b, Assistance)  # the assistance and its ledger entry are A's alone
+    assert_absent_from(tenant_b, FundEntry)
 
 
 # ---------------------------------------------------------------------------------------------- annual review

@@ -15,7 +15,7 @@ from dossiers import services
 from dossiers.attachments import add_attachment
 from dossiers.models import Attachment
 from exchange import services as exchange
-from tests.factories import filed, resident_id
+from tests.factories import filed, make_ids_foreign, resident_id
 
 
 def test_attachments_live_in_the_tenants_folder_and_only_its_host(
@@ -110,19 +110,22 @@ def test_transfer_takes_the_attachments_along(standards, tenant_a, tenant_b, per
 
 
 def test_a_visit_links_to_a_dossier_of_the_same_tenant_only(standards, tenant_a, tenant_b, persona):
+    from dossiers.models import Dossier
     from stations import services as stations
     from stations.models import Unit
 
     alice = persona("alice")
-    mine, theirs = filed(tenant_a, alice), filed(tenant_b, persona("bob"))
+    mine = filed(tenant_a, alice)
+    make_ids_foreign(tenant_b, tenant_a, Dossier)
+    theirs = filed(tenant_b, persona("bob"))
     with schema_context(tenant_a.schema_name):
         unit = Unit.objects.create(kind="township", name="苏稽镇")
         desk = stations.save_station(alice, tenant_a, {"unit": unit, "kind": "own", "established_on": date(2020, 1, 1)})
         visit = stations.register_visit(alice, tenant_a, station=desk, visitor_name="王建国", category="medical",
                                         request="复诊费用", dossier_id=mine.pk)  # fmt: skip
         assert visit.dossier == mine and list(mine.receptions.all()) == [visit]
-        if theirs.pk != mine.pk:  # an id that exists only in B is refused like any unknown id
-            with pytest.raises(ValidationError) as err:
-                stations.register_visit(alice, tenant_a, station=desk, visitor_name="x", category="other",
-                                        request="x", dossier_id=theirs.pk)  # fmt: skip
-            assert "dossier_id" in err.value.message_dict
+        assert not Dossier.objects.filter(pk=theirs.pk).exists()  # an id that exists only in B...
+        with pytest.raises(ValidationError) as err:  # ...is refused like any unknown id
+            stations.register_visit(alice, tenant_a, station=desk, visitor_name="x", category="other",
+                                    request="x", dossier_id=theirs.pk)  # fmt: skip
+        assert "dossier_id" in err.value.message_dict

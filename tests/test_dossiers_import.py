@@ -8,18 +8,19 @@ built in memory with openpyxl.
 from __future__ import annotations
 
 import io
-import time
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from openpyxl import Workbook, load_workbook
 
-from core.pii import decrypt, id_check_character, parse_resident_id
+from core.pii import decrypt, parse_resident_id
 from dossiers import importing
 from dossiers.models import (
     Assistance,
@@ -33,6 +34,7 @@ from dossiers.models import (
     ReviewTask,
 )
 from stations.models import Unit
+from tests.checkdigits import resident_id_check
 
 HEADER = [column.header for column in importing.COLUMNS]
 XLSX = importing.XLSX_CONTENT_TYPE
@@ -49,7 +51,7 @@ def _english():
 
 def resident_id(area="511102", born="19800101", seq=123) -> str:
     body = f"{area}{born}{seq:03d}"
-    return body + id_check_character(body)
+    return body + resident_id_check(body)
 
 
 def wrong_check(number: str) -> str:
@@ -405,6 +407,10 @@ def _demo_facts(tenant) -> dict:
         }
 
 
+# Statements the demo's 40 households take with seed 7: 4,404 when written, with a tenth's headroom.
+DEMO_MAX_QUERIES = 4_850
+
+
 def test_demo_covers_every_status_and_kind_and_is_idempotent(tenant_a, tenant_b, persona):
     from dossiers.demo import LESHAN_AREAS, seed_dossiers_demo
     from stations.demo import seed_stations_demo
@@ -412,10 +418,11 @@ def test_demo_covers_every_status_and_kind_and_is_idempotent(tenant_a, tenant_b,
     alice = persona("alice")
     with schema_context(tenant_a.schema_name):
         seed_stations_demo(tenant_a, alice, seed=7)  # enterprises, stations and a fund account
-        started = time.monotonic()
-        summary = seed_dossiers_demo(tenant_a, alice, seed=7, households=40)
-        elapsed = time.monotonic() - started
-    assert summary["dossiers"] == 40 and elapsed < 20
+        # No wall clock (benchmarks live in bench/): a bound on the statements, which does not depend on the machine
+        # and catches the same regression — a statement per member or per row where the seeding batches them.
+        with CaptureQueriesContext(connection) as queries:
+            summary = seed_dossiers_demo(tenant_a, alice, seed=7, households=40)
+    assert summary["dossiers"] == 40 and len(queries) <= DEMO_MAX_QUERIES, len(queries)
     facts = _demo_facts(tenant_a)
     assert facts["statuses"] == set(Dossier.Status.values)
     assert facts["tiers"] == set(Dossier.Tier.values)

@@ -21,7 +21,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from openpyxl import load_workbook
 
-from core.pii import id_check_character, mask_resident_id
+from core.pii import mask_resident_id
+from tests.checkdigits import resident_id_check
+from tests.isolation import assert_absent_from, assert_not_found, assert_only_in, guard
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 B_IDS_FROM = 1_000_000
@@ -29,7 +31,7 @@ B_IDS_FROM = 1_000_000
 
 def resident_id(area: str, born: str, seq: int) -> str:
     body = f"{area}{born}{seq:03d}"
-    return body + id_check_character(body)
+    return body + resident_id_check(body)
 
 
 def household(label: str, area: str, base: int, applicant_income="900") -> list[dict]:
@@ -103,14 +105,32 @@ def worlds(tenant_a, tenant_b, persona):
     return a, build_world(tenant_b, persona("bob"), "乙", "510104")
 
 
-@pytest.fixture
-def alice(tenant_a, client_for, persona):
-    return client_for(tenant_a, persona("alice"), **EN)
+def foreign_texts(world: World) -> tuple[str, ...]:
+    """What of a world must never show on the other tenant's host: names, full and masked ID numbers."""
+    return (*world.names, *world.numbers, *(mask_resident_id(n) for n in world.numbers))
+
+
+def guarded(request, client):
+    """In a test with `worlds`, every page the client gets on tenant A's host is checked for tenant B's data."""
+    if "worlds" in request.fixturenames:
+        guard(client, foreign_texts(request.getfixturevalue("worlds")[1]))
+    return client
 
 
 @pytest.fixture
-def amy(tenant_a, client_for, persona):
-    return client_for(tenant_a, persona("amy"), **EN)
+def alice(request, tenant_a, client_for, persona):
+    return guarded(request, client_for(tenant_a, persona("alice"), **EN))
+
+
+@pytest.fixture
+def amy(request, tenant_a, client_for, persona):
+    return guarded(request, client_for(tenant_a, persona("amy"), **EN))
+
+
+@pytest.fixture
+def bob(worlds, tenant_b, client_for, persona):
+    """Bob on tenant B's host: every page he gets is checked for tenant A's data."""
+    return guard(client_for(tenant_b, persona("bob"), **EN), foreign_texts(worlds[0]))
 
 
 def member_user(tenant, username: str, role: str):
@@ -338,7 +358,7 @@ def member_post(members: list[dict], rows: int = 5, initial: int = 1) -> dict:
     return data
 
 
-def test_new_dossier_is_filed_through_the_service(worlds, alice, tenant_a):
+def test_new_dossier_is_filed_through_the_service(worlds, alice, bob, tenant_a, tenant_b):
     from dossiers.models import Dossier
 
     form = page(alice.get("/dossiers/new/"))
@@ -355,6 +375,9 @@ def test_new_dossier_is_filed_through_the_service(worlds, alice, tenant_a):
         assert response["Location"] == f"/dossiers/{dossier.pk}/"
         assert dossier.status == "draft" and dossier.household_size == 3 and dossier.tier == "deep"
         assert dossier.members.get(relation="spouse").employed
+    assert_absent_from(tenant_b, Dossier, members__name="甲建国800")
+    assert_not_found(bob, f"/dossiers/{dossier.pk}/")
+    assert "甲建国800" not in page(bob.get("/dossiers/"))
 
 
 def test_member_row_errors_show_on_their_row_with_400(worlds, alice, tenant_a):
@@ -473,10 +496,11 @@ def test_transition_form_offers_only_the_roles_steps(worlds, alice, amy, tenant_
     assert "入户核实" in text and offered(text) == {"filed", "draft", "cancelled"}
 
 
-def test_detail_shows_eligibility_reasons_and_records_assistance(worlds, alice, tenant_a, persona):
+def test_detail_shows_eligibility_reasons_and_records_assistance(worlds, alice, bob, tenant_a, tenant_b, persona):
+    from dossiers.models import Assistance
     from stations import services as stations
 
-    a, _b = worlds
+    a, b = worlds
     with schema_context(tenant_a.schema_name):
         account = stations.open_account(persona("alice"), tenant_a, name="甲帮扶资金")
         stations.book_income(persona("alice"), tenant_a, account.pk, amount="1000", source="upper_union")
@@ -517,6 +541,15 @@ def test_detail_shows_eligibility_reasons_and_records_assistance(worlds, alice, 
     listing = page(alice.get("/dossiers/"))
     row = re.search(rf'<tr>\s*<td><a href="/dossiers/{a.filed.pk}/">.*?</tr>', listing, re.S).group(0)
     assert timezone.localdate().isoformat() in row  # the latest: in kind, today
+    # The assistance is A's alone: B's schema has none, B's host does not know A's dossier, B's account is untouched.
+    assert_only_in(tenant_a, tenant_b, Assistance, programme="技能培训")
+    assert_absent_from(tenant_b, Assistance, dossier_id=a.filed.pk)
+    assert_not_found(bob, f"/dossiers/{a.filed.pk}/")
+    assert bob.post(f"/dossiers/{a.filed.pk}/", {"action": "assistance", "assistance-kind": "employment",
+                                                 "assistance-programme": "越界"}).status_code == 404  # fmt: skip
+    assert_absent_from(tenant_a, Assistance, programme="越界")
+    assert_absent_from(tenant_b, Assistance, programme="越界")
+    assert "技能培训" not in page(bob.get(f"/dossiers/{b.filed.pk}/"))
 
 
 # ------------------------------------------------------------------------------------------- annual review
@@ -549,10 +582,15 @@ def test_annual_review_pages(worlds, alice, amy, tenant_a, tenant_b, client_for,
     assert "1 / 1" in page(alice.get("/dossiers/reviews/"))
 
     assert "No annual review yet." in page(client_for(tenant_b, persona("bob"), **EN).get("/dossiers/reviews/"))
+    assert_absent_from(tenant_b, ReviewTask)
+    with schema_context(tenant_b.schema_name):
+        assert Dossier.objects.get(pk=b.filed.pk).status == "filed"  # A's lifting did not reach B
+    bob = client_for(tenant_b, persona("bob"), **EN)
+    assert_not_found(bob, f"/dossiers/reviews/{task.campaign_id}/")
 
 
 # --------------------------------------------------------------------------------------- living standards
-def test_living_standards_page(worlds, alice, amy, tenant_a):
+def test_living_standards_page(worlds, alice, amy, bob, tenant_a, tenant_b):
     from dossiers.models import Dossier
 
     year = timezone.localdate().year
@@ -567,3 +605,7 @@ def test_living_standards_page(worlds, alice, amy, tenant_a):
     assert "3 dossiers changed tier." in page(response)  # 1200 / 3 = 400: deep → relative
     with schema_context(tenant_a.schema_name):
         assert set(Dossier.objects.values_list("tier", flat=True)) == {"relative"}
+    # Tenant B's standard and tiers did not move.
+    with schema_context(tenant_b.schema_name):
+        assert set(Dossier.objects.values_list("tier", flat=True)) == {"deep"}
+    assert "300.00" not in page(bob.get("/dossiers/living-standards/"))

@@ -112,21 +112,34 @@ def test_tenant_admin_switches_plugins_in_pages_and_api(tenant_a, tenant_b, pers
     assert staff.patch("/api/plugin-activations/dummy/", {"is_active": False}, format="json").status_code == 403
 
 
-def test_entry_point_plugins_are_discovered(monkeypatch):
-    """Third-party plugins announce themselves in the `bangfu.plugins` entry-point group."""
-    import importlib
-    import importlib.metadata
+def test_entry_point_plugins_are_discovered(tmp_path):
+    """Third-party plugins announce themselves in the `bangfu.plugins` entry-point group: a real installed
+    distribution (a `*.dist-info` with METADATA and entry_points.txt, on the path of a fresh interpreter) is found
+    by the real discovery in core.settings, and its entry point of another group is not."""
+    import json
+    import os
+    import subprocess
+    import sys
 
-    import core.settings as base
+    from django.conf import settings as django_settings
 
-    class FakeEntryPoint:
-        value = "acme_bangfu_plugin"
-
-    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [FakeEntryPoint()] if group else [])
-    reloaded = importlib.reload(base)
-    try:
-        assert "acme_bangfu_plugin" in reloaded.PLUGINS
-        assert "acme_bangfu_plugin" in reloaded.TENANT_APPS
-    finally:
-        monkeypatch.undo()
-        importlib.reload(base)
+    dist_info = tmp_path / "acme_bangfu_plugin-1.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-bangfu-plugin\nVersion: 1.0\n")
+    (dist_info / "entry_points.txt").write_text(
+        "[bangfu.plugins]\nacme = acme_bangfu_plugin\n\n[bangfu.other]\nelse = acme_not_a_plugin\n"
+    )
+    code = "import json, core.settings as s; print(json.dumps({'plugins': s.PLUGINS, 'tenant_apps': s.TENANT_APPS}))"
+    root = django_settings.REPO_DIR
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(root / "platform"), str(root)])}
+    env.pop("BANGFU_PLUGINS", None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "acme_bangfu_plugin" in found["plugins"] and "acme_bangfu_plugin" in found["tenant_apps"]
+    assert "acme_not_a_plugin" not in found["plugins"] and "acme_not_a_plugin" not in found["tenant_apps"]
+    # Without the distribution on the path, the same interpreter finds no such plugin (the finding came from it).
+    env["PYTHONPATH"] = os.pathsep.join([str(root / "platform"), str(root)])
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "acme_bangfu_plugin" not in json.loads(out.stdout.strip().splitlines()[-1])["plugins"]

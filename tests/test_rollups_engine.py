@@ -23,6 +23,7 @@ from stations import services as stations
 from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, Unit
 from tenants.models import Tenant
 from tests.factories import file, filed, household, resident_id
+from tests.rollup_oracle import counted
 
 TODAY = timezone.localdate()
 MONTH = TODAY.replace(day=1)
@@ -33,6 +34,18 @@ SNAPSHOTS = {m.name for m in installed_metrics() if m.cells and not (m.cells.dat
 
 
 def reference(tenant, kind, start) -> dict:
+    """(metric, dims key) → value, counted in the test from the tenant's rows with plain SQL (tests.rollup_oracle);
+    the metrics' own Python definitions must give the same (they are the product's second implementation, not the
+    oracle)."""
+    lo, hi = services.period_bounds(kind, start)
+    current = kind == "month" and lo <= TODAY <= hi
+    names = {m.name for m in metrics_for(Tenant.objects.get(pk=tenant.pk))}
+    out = counted(tenant, kind, start, snapshot=current, metrics=names)
+    assert python_reference(tenant, kind, start) == out, (tenant.schema_name, kind, start)
+    return out
+
+
+def python_reference(tenant, kind, start) -> dict:
     """(metric, dims key) → value, computed by each metric's Python reference from the tenant's rows."""
     fresh = Tenant.objects.get(pk=tenant.pk)
     lo, hi = services.period_bounds(kind, start)
@@ -388,7 +401,10 @@ def test_query_metrics_of_a_tenant_busy_after_its_changes_are_left_to_the_next_d
     with schema_context(tenant_a.schema_name):
         Unit.objects.filter(name="企业二").update(has_union=False)  # station coverage reads units: a query metric
         Dossier.objects.filter(status="filed").update(tier="deep")  # a cells metric
-    # Between the changes' commit and the query metrics' own transaction, a writer takes tenant A's lock.
+    # Between the changes' commit and the query metrics' own transaction, a writer takes tenant A's lock. Here, in
+    # the test's one transaction (which already holds A's lock from consuming the changes), `_lock` can only be told
+    # so; test_rollups_worker's test_query_metrics_of_a_tenant_whose_lock_a_writer_holds_… holds the real advisory
+    # lock from a second connection against the real `_lock`, committed as in a worker.
     monkeypatch.setattr(engine, "_lock", lambda schemas: set())
     assert engine.apply_changes([tenant_a.schema_name, tenant_b.schema_name]) == {"tenants": 1, "skipped": 0}
     month = stored(tenant_a, "month", MONTH)

@@ -13,13 +13,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django_tenants.utils import tenant_context
 
 from core.plugins import metrics_for
@@ -27,6 +28,7 @@ from rollups import services
 from rollups.models import Change, DirtyPeriod, RollupFact, RollupRun
 from rollups.tasks import compute_batch, dispatch
 from tenants.models import PluginActivation, Tenant
+from tests.rollup_oracle import counted
 from worker import app
 
 pytestmark = pytest.mark.worker
@@ -66,8 +68,22 @@ def values(snapshot: dict) -> dict:
 
 
 def expected(tenant, kind: str, start) -> dict:
-    """The figures computed in this process straight from the tenant's own rows (fresh tenant: no memoised
-    plugin list). Snapshots (the state of today) are kept for the month only."""
+    """The figures counted in the test from the tenant's own rows with plain SQL (tests.rollup_oracle), for the
+    metrics active on it (fresh tenant: no memoised plugin list); the metrics' own Python definitions must agree.
+    Snapshots (the state of today) are kept for the month only."""
+    fresh = Tenant.objects.get(pk=tenant.pk)
+    start = services.period_bounds(kind, start)[0]
+    names = {m.name for m in metrics_for(fresh)}
+    want = {
+        (kind, start, metric, dims): value
+        for (metric, dims), value in counted(tenant, kind, start, snapshot=kind == MONTH_KIND, metrics=names).items()
+    }
+    assert python_expected(tenant, kind, start) == want, (tenant.schema_name, kind, start)
+    return want
+
+
+def python_expected(tenant, kind: str, start) -> dict:
+    """The figures computed by each metric's Python definition (``Metric.compute``) from the tenant's rows."""
     fresh = Tenant.objects.get(pk=tenant.pk)
     start = services.period_bounds(kind, start)[0]
     out = {}
@@ -143,7 +159,7 @@ def assert_exact(tenant, key: str, things: int, kinds=((MONTH_KIND, MONTH), (YEA
 
 # ------------------------------------------------------------------------------------- a worker of our own
 @contextlib.contextmanager
-def own_worker(queue: str, log_file: Path, pool: str = "prefork"):
+def own_worker(queue: str, log_file: Path, pool: str = "prefork", concurrency: int = 1):
     """`celery -A worker worker` on `queue` (the same way as the session worker), in its own process group so that
     it can be killed whole; always stopped on the way out."""
     env = {
@@ -156,7 +172,7 @@ def own_worker(queue: str, log_file: Path, pool: str = "prefork"):
     }
     hostname = f"{queue}-{log_file.stem}@%h"
     cmd = [
-        sys.executable, "-m", "celery", "-A", "worker", "worker", "-l", "info", "-c", "1", "-P", pool,
+        sys.executable, "-m", "celery", "-A", "worker", "worker", "-l", "info", "-c", str(concurrency), "-P", pool,
         "-Q", queue, "-n", hostname, "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     with open(log_file, "ab") as log:
@@ -227,7 +243,7 @@ def forget_unacked(needle: str):
 
 # -------------------------------------------------------------------------------------------------- tests
 def test_a_batch_run_twice_redelivered_or_concurrent_leaves_the_same_facts(
-    world, celery_worker_process, tenant_a, tenant_b
+    world, celery_worker_process, tenant_a, tenant_b, tmp_path
 ):
     batch = [item(t, kind, start) for t in (tenant_a, tenant_b) for kind, start in services.current_periods()]
     assert compute_batch.delay(batch).get(timeout=TIMEOUT) == {"done": 4, "skipped": 0, "failed": 0}
@@ -240,13 +256,36 @@ def test_a_batch_run_twice_redelivered_or_concurrent_leaves_the_same_facts(
     # runs that really overlap on the advisory lock are in the SIGKILL test below).
     pending = [compute_batch.delay(batch), compute_batch.delay(batch)]
     assert [r.get(timeout=TIMEOUT) for r in pending] == [{"done": 4, "skipped": 0, "failed": 0}] * 2
+    # Really at once: a worker of two pool processes takes both; the first to lock the tenants is held mid-run
+    # (at the record of computed periods, after writing its facts) while the other runs and, finding the tenants'
+    # locks taken, leaves them alone — an outcome only an overlap gives. Then the held run completes.
+    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-both"
+    hold_the_record_of_computed_periods(world)
+    locked = True
+    try:
+        with own_worker(queue, tmp_path / "both.log", concurrency=2):
+            both = [compute_batch.apply_async(args=[batch], queue=queue) for _ in range(2)]
+            wait_until(lambda: waiting_on_lock(world), "one run to be held mid-transaction")
+            wait_until(lambda: any(r.ready() for r in both), "the other run to finish while the first is held")
+            (early,) = [r for r in both if r.ready()]
+            assert early.get(timeout=TIMEOUT) == {"done": 0, "skipped": 4, "failed": 0}
+            (held,) = [r for r in both if r is not early]
+            assert not held.ready() and waiting_on_lock(world)  # still held: the two overlapped
+            release(world)
+            locked = False
+            assert held.get(timeout=TIMEOUT) == {"done": 4, "skipped": 0, "failed": 0}
+    finally:
+        if locked:
+            release(world)
+        forget_unacked(f'"{queue}"')
 
     for tenant, key in ((tenant_a, "tenant_a"), (tenant_b, "tenant_b")):
         assert ids_and_values(facts(tenant)) == ids_and_values(first[tenant.pk])  # same rows, same ids, same values
         assert_exact(tenant, key, THINGS[key])
         for kind, start in services.current_periods():
             done = runs(tenant, period_kind=kind, period_start=start)
-            assert [(r.status, r.trigger, r.facts) for r in done] == [("ok", "dirty", len(facts(tenant, kind)))] * 4
+            # 2 in turn, 2 queued, and of the 2 at once the one that ran (the skipped run leaves no record)
+            assert [(r.status, r.trigger, r.facts) for r in done] == [("ok", "dirty", len(facts(tenant, kind)))] * 5
     assert not DirtyPeriod.objects.filter(tenant_id__in=[tenant_a.pk, tenant_b.pk]).exists()
 
 
@@ -407,3 +446,70 @@ def test_a_pool_process_killed_mid_rollup_is_redelivered_and_completed_exactly(
     assert_exact(tenant_a, "tenant_a", THINGS["tenant_a"] + 5, kinds=[(MONTH_KIND, MONTH)])
     assert facts(tenant_b) == before_b
     assert runs(tenant_b) == runs_b
+
+
+# ------------------------------------------------------------------------- the writer's lock, really held
+def in_thread(fn):
+    """Run `fn` on a connection of its own (a thread's), outside the test's transaction, so that what it does
+    commits and the locks it takes are released — as in a worker; re-raise what it raised."""
+    out: dict = {}
+
+    def run():
+        try:
+            out["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 — re-raised below
+            out["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(TIMEOUT)
+    assert not thread.is_alive(), "the engine did not finish"
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+def test_query_metrics_of_a_tenant_whose_lock_a_writer_holds_are_left_to_the_next_dispatch(
+    world, tenant_a, tenant_b, monkeypatch
+):
+    """Between the changes' commit and the query metrics' own transaction, a writer's transaction on a second real
+    connection takes tenant A's change lock (the real advisory lock, not a stand-in): the engine's real `_lock`
+    finds it taken, leaves A's query metrics as they were and marks A's current periods dirty; B is untouched."""
+    from core.db import CHANGE_LOCK
+    from rollups import engine
+
+    periods = services.current_periods()
+    batch = [(t.schema_name, kind, start) for t in (tenant_a, tenant_b) for kind, start in periods]
+    assert in_thread(lambda: engine.recompute(batch))["done"] == 4
+    before_b = facts(tenant_b)
+    add_things(world, tenant_a, 2, prefix="busy")  # committed: the trigger logs the change
+
+    real_lock, held = engine._lock, []
+
+    def a_writer_takes_the_lock_first(schemas):
+        world("BEGIN")
+        world("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [CHANGE_LOCK, tenant_a.schema_name])
+        held.append(tenant_a.schema_name)
+        return real_lock(schemas)
+
+    monkeypatch.setattr(engine, "_lock", a_writer_takes_the_lock_first)
+    try:
+        result = in_thread(lambda: engine.apply_changes([tenant_a.schema_name, tenant_b.schema_name]))
+    finally:
+        if held:
+            world("COMMIT")  # the writer's transaction ends: the lock is free again
+        monkeypatch.undo()
+    assert held == [tenant_a.schema_name]
+    assert result == {"tenants": 1, "skipped": 0}
+    # The plugin's figure (a compute-only metric, computed again whole after changes) was left as it was...
+    for kind, _start in periods:
+        assert by_metric(facts(tenant_a, kind), "dummy.things") == {"{}": THINGS["tenant_a"]}
+    # ...and A's current periods are marked dirty for the next dispatch; B's are not, and B's facts did not move.
+    marked = set(DirtyPeriod.objects.values_list("tenant_id", "period_kind", "period_start"))
+    assert marked == {(tenant_a.pk, kind, start) for kind, start in periods}
+    assert facts(tenant_b) == before_b
+    # With the lock free, the next computation brings A's figures to the counted ones.
+    in_thread(lambda: engine.recompute([(tenant_a.schema_name, kind, start) for kind, start in periods]))
+    assert_exact(tenant_a, "tenant_a", THINGS["tenant_a"] + 2)

@@ -11,16 +11,17 @@ from django_tenants.utils import schema_context
 
 from stations import services
 from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, StationPolicy, Unit
-from stations.validators import uscc_check_character
 from tenants.models import Membership
+from tests.checkdigits import credit_code_check
 from tests.factories import make_ids_foreign
+from tests.isolation import assert_absent_from
 
 THIS_YEAR = date.today().year
 
 
 def uscc(seed: int) -> str:
     body = f"91510100MA{seed:07d}"
-    return body + uscc_check_character(body)
+    return body + credit_code_check(body)
 
 
 def unit(actor, tenant, **data):
@@ -97,7 +98,7 @@ def test_units_with_coverage_and_isolation(world, tenant_a, persona, api_for):
     assert api_for(tenant_a, persona("amy")).get("/api/units/").status_code == 200  # station staff may read
 
 
-def test_unit_list_costs_the_same_queries_for_more_rows(world, tenant_a, persona, api_for):
+def test_unit_list_costs_the_same_queries_for_more_rows(world, tenant_a, tenant_b, persona, api_for):
     api = api_for(tenant_a, persona("alice"))
     with CaptureQueriesContext(connection) as few:
         assert api.get("/api/units/").status_code == 200
@@ -110,8 +111,11 @@ def test_unit_list_costs_the_same_queries_for_more_rows(world, tenant_a, persona
             )  # fmt: skip
             station(alice, tenant_a, company, kind="virtual", hotline="12351")
     with CaptureQueriesContext(connection) as many:
-        assert len(api.get("/api/units/").json()["results"]) == 11
+        names = {row["name"] for row in api.get("/api/units/").json()["results"]}
+    assert len(names) == 11 and "乙县企业" not in names and "乙县总工会" not in names  # none of tenant B's
     assert len(many) == len(few)
+    bob_sees = {row["name"] for row in api_for(tenant_b, persona("bob")).get("/api/units/").json()["results"]}
+    assert bob_sees == {"乙县总工会", "乙县企业"}  # and B's list holds none of A's new units
 
 
 def test_unit_create_update_and_field_errors(world, tenant_a, persona, api_for):
@@ -189,7 +193,7 @@ def test_station_create_update_and_errors(world, tenant_a, persona, api_for):
     assert api_for(tenant_a, persona("amy")).post("/api/stations/", virtual).status_code == 403
 
 
-def test_station_staff_with_a_unit_scope_sees_only_her_subtree(world, tenant_a, persona, api_for):
+def test_station_staff_with_a_unit_scope_sees_only_her_subtree(world, tenant_a, tenant_b, persona, api_for):
     Membership.objects.filter(user__username="amy", tenant=tenant_a).update(unit_id=world["township"].pk)
     amy = persona("amy")
     api = api_for(tenant_a, amy)
@@ -208,6 +212,12 @@ def test_station_staff_with_a_unit_scope_sees_only_her_subtree(world, tenant_a, 
     visit = {"station": world["s_union"].pk, "visitor_name": "某", "category": "other", "request": "r"}
     assert errors_of(api.post("/api/reception-records/", visit)) == {"station"}  # as if it did not exist
     assert api.post("/api/reception-records/", {**visit, "station": world["s_big"].pk}).status_code == 201
+    # Tenant B's station and record are beyond her scope as beyond her tenant; B's list has none of A's records.
+    assert api.get(f"/api/stations/{world['b_station'].pk}/").status_code == 404
+    assert api.get(f"/api/reception-records/{world['b_record'].pk}/").status_code == 404
+    assert errors_of(api.post("/api/reception-records/", {**visit, "station": world["b_station"].pk})) == {"station"}
+    bob = api_for(tenant_b, persona("bob"))
+    assert {row["visitor_name"] for row in bob.get("/api/reception-records/").json()["results"]} == {"乙访客"}
 
 
 # ------------------------------------------------------------------------------------------------ reception
@@ -256,7 +266,7 @@ def test_reception_lifecycle_through_the_api(world, tenant_a, persona, api_for):
     assert api.post(f"/api/reception-records/{b_id}/archive/", {"archive_ref": "x"}).status_code == 404
 
 
-def test_overdue_filter_follows_the_policy_in_the_database(world, tenant_a, persona, api_for):
+def test_overdue_filter_follows_the_policy_in_the_database(world, tenant_a, tenant_b, persona, api_for):
     alice = persona("alice")
     tz = timezone.get_current_timezone()
     today = timezone.localdate()
@@ -293,7 +303,13 @@ def test_overdue_filter_follows_the_policy_in_the_database(world, tenant_a, pers
         StationPolicy.objects.update_or_create(pk=1, defaults={"reception_time_limit_days": 30})
     assert names("overdue=true") == {}
     assert set(names("overdue=false")) == {"old", "just_late", "on_time", "recent", "old_closed"}
-    assert old.pk and on_time.pk and recent.pk
+    # All five are tenant A's own: tenant B's host lists none of them, whatever the filter.
+    bob = api_for(tenant_b, persona("bob"))
+    for query in ("overdue=true", "overdue=false", "stage=closed"):
+        seen_on_b = {row["visitor_name"] for row in bob.get(f"/api/reception-records/?{query}").json()["results"]}
+        assert not seen_on_b & {"old", "just_late", "on_time", "recent", "old_closed"}, query
+    for record in (old, just_late, on_time, recent, old_closed):  # B's ids were moved past A's (world)
+        assert bob.get(f"/api/reception-records/{record.pk}/").status_code == 404
 
 
 # ---------------------------------------------------------------------------------------------------- funds
@@ -356,7 +372,7 @@ def test_fund_ledger_through_the_api(world, tenant_a, tenant_b, persona, api_for
         assert b_account.balance == 99 and FundEntry.objects.filter(account=b_account).count() == 1
 
 
-def test_viewer_cannot_book(world, tenant_a, persona, api_for):
+def test_viewer_cannot_book(world, tenant_a, tenant_b, persona, api_for):
     from tenants.services import add_member
 
     viewer = add_member(persona("alice"), tenant_a, username="vera", role="viewer", password="Vera-pass-2026!").user
@@ -373,6 +389,13 @@ def test_viewer_cannot_book(world, tenant_a, persona, api_for):
     with schema_context(tenant_a.schema_name):
         account.refresh_from_db()
         assert account.balance == 0 and not FundEntry.objects.exists()
+    assert_absent_from(tenant_b, FundAccount, name="总账")
+    bob = api_for(tenant_b, persona("bob"))
+    assert bob.get(f"/api/fund-accounts/{account.pk}/").status_code == 404  # B's ids were moved past A's (world)
+    assert (
+        bob.post(f"/api/fund-accounts/{account.pk}/income/", {"amount": "5", "source": "donation"}).status_code == 404
+    )
+    assert api_for(tenant_b, viewer).get("/api/stations/").status_code == 401  # her token is no good on B
 
 
 # ------------------------------------------------------------------------------------------------- coverage

@@ -20,7 +20,9 @@ from openpyxl import Workbook, load_workbook
 
 from stations import importing
 from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, Unit
-from stations.validators import uscc_check_character, validate_uscc
+from stations.validators import validate_uscc
+from tests.checkdigits import credit_code_check
+from tests.factories import make_ids_foreign
 
 HEADER = [
     "单位名称", "单位类型", "上级单位", "统一社会信用代码", "职工人数",
@@ -40,7 +42,7 @@ def _english():
 
 def code(number: int) -> str:
     body = f"91330100MA{number:07d}"
-    return body + uscc_check_character(body)
+    return body + credit_code_check(body)
 
 
 def bad_code(number: int) -> str:
@@ -340,6 +342,7 @@ def _account_with_entries(tenant, user):
 
 
 def test_ledger_export_has_exact_amounts_and_is_404_across_tenants(tenant_a, tenant_b, persona, client_for):
+    make_ids_foreign(tenant_a, tenant_b, FundAccount)  # A's account: an id B has never had...
     account = _account_with_entries(tenant_a, persona("alice"))
     assert account.balance == Decimal("1134.58")
     response = client_for(tenant_a, persona("alice")).get(f"/stations/funds/{account.pk}/export.xlsx")
@@ -377,21 +380,16 @@ def test_ledger_export_has_exact_amounts_and_is_404_across_tenants(tenant_a, ten
     assert "<v>1234.56</v>" in xml and "<v>-99.99</v>" in xml
 
     # B's account, from A's host: 404 (an id that A does not have).
-    a_ids = set(_ids(tenant_a))
-    b_account = None
+    make_ids_foreign(tenant_b, tenant_a, FundAccount)  # ...and B's account an id A has never had
     with schema_context(tenant_b.schema_name):
         from stations import services
 
-        for number in range(len(a_ids) + 2):
-            b_account = services.open_account(persona("bob"), tenant_b, name=f"乙县帮扶资金{number}")
-            if b_account.pk not in a_ids:
-                break
-    assert b_account.pk not in a_ids
+        b_account = services.open_account(persona("bob"), tenant_b, name="乙县帮扶资金")
+    assert b_account.pk not in set(_ids(tenant_a)) and account.pk not in set(_ids(tenant_b))
     assert client_for(tenant_a, persona("alice")).get(f"/stations/funds/{b_account.pk}/export.xlsx").status_code == 404
     assert client_for(tenant_b, persona("bob")).get(f"/stations/funds/{b_account.pk}/export.xlsx").status_code == 200
-    # and A's account does not exist in B
-    if account.pk not in set(_ids(tenant_b)):
-        assert client_for(tenant_b, persona("bob")).get(f"/stations/funds/{account.pk}/export.xlsx").status_code == 404
+    # and A's account does not exist in B: 404 there, always (no longer only when the ids happened to differ)
+    assert client_for(tenant_b, persona("bob")).get(f"/stations/funds/{account.pk}/export.xlsx").status_code == 404
 
 
 def _ids(tenant):

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from stations import services
+from stations.models import FundAccount, ReceptionRecord, Station, Unit
+from tests.isolation import assert_absent_from, assert_not_found, assert_only_in, guard
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
@@ -139,8 +141,18 @@ def worlds(tenant_a, tenant_b, persona):
 
 
 @pytest.fixture
-def alice(tenant_a, client_for, persona):
-    return client_for(tenant_a, persona("alice"), **EN)
+def bob(worlds, tenant_b, client_for, persona):
+    """Bob, tenant B's administrator, on B's host: every page he gets is checked for tenant A's names."""
+    return guard(client_for(tenant_b, persona("bob"), **EN), worlds[0].names)
+
+
+@pytest.fixture
+def alice(request, tenant_a, client_for, persona):
+    """Alice on tenant A's host; in a test with `worlds`, every page she gets is checked for tenant B's names."""
+    client = client_for(tenant_a, persona("alice"), **EN)
+    if "worlds" in request.fixturenames:
+        guard(client, request.getfixturevalue("worlds")[1].names)
+    return client
 
 
 def page(response) -> str:
@@ -263,9 +275,9 @@ def test_station_list_and_unit_list_queries_do_not_grow_with_rows(worlds, tenant
     assert after == before
 
 
-def test_new_station_proposes_the_standard_name(worlds, alice, tenant_a):
+def test_new_station_proposes_the_standard_name(worlds, alice, bob, tenant_a, tenant_b):
     a, _b = worlds
-    from stations.models import Station, Unit
+    from stations.models import Station
 
     with schema_context(tenant_a.schema_name):
         unit = Unit.objects.create(kind="enterprise", name="甲新公司", employee_count=250, has_union=True)
@@ -282,9 +294,13 @@ def test_new_station_proposes_the_standard_name(worlds, alice, tenant_a):
         station = Station.objects.get(unit=unit)
     assert station.name == "甲新公司工会帮扶服务站"
     assert response["Location"] == f"/stations/{station.pk}/"
+    # Tenant B has no such station, and its host does not know the id (B's ids start at B_IDS_FROM).
+    assert_absent_from(tenant_b, Station, name=station.name)
+    assert_absent_from(tenant_b, Unit, name="甲新公司")
+    assert_not_found(bob, f"/stations/{station.pk}/", f"/stations/units/{unit.pk}/edit/")
 
 
-def test_station_form_errors_render_400_in_the_page(worlds, alice, tenant_a):
+def test_station_form_errors_render_400_in_the_page(worlds, alice, bob, tenant_a, tenant_b):
     a, _b = worlds
     response = alice.post("/stations/new/", {"unit": a.small.pk, "kind": "attached", "established_on": "2024-03-01"})
     assert response.status_code == 400
@@ -301,10 +317,14 @@ def test_station_form_errors_render_400_in_the_page(worlds, alice, tenant_a):
     )
     assert response.status_code == 400
     assert "A virtual station needs the hotline, a website or a mailbox." in page(response)
+    # A's station ids are unknown on B's host, for the form as for the page; B's stations were left alone.
+    assert_not_found(bob, f"/stations/{a.own.pk}/edit/", f"/stations/{a.attached.pk}/")
+    with schema_context(tenant_b.schema_name):
+        assert {s.kind for s in Station.objects.all()} == {"own", "attached"}
 
 
-def test_station_edit_saves_through_the_service(worlds, alice, tenant_a):
-    a, _b = worlds
+def test_station_edit_saves_through_the_service(worlds, alice, bob, tenant_a, tenant_b):
+    a, b = worlds
     from stations.models import Station
 
     form_page = page(alice.get(f"/stations/{a.own.pk}/edit/"))
@@ -316,12 +336,16 @@ def test_station_edit_saves_through_the_service(worlds, alice, tenant_a):
     assert response.status_code == 302
     with schema_context(tenant_a.schema_name):
         assert Station.objects.get(pk=a.own.pk).has_sign
+    with schema_context(tenant_b.schema_name):  # B's station of the same kind is untouched
+        assert not Station.objects.get(pk=b.own.pk).has_sign
+    assert_not_found(bob, f"/stations/{a.own.pk}/edit/")
+    assert bob.post(f"/stations/{a.own.pk}/edit/", {"unit": a.enterprise.pk, "kind": "own"}).status_code == 404
 
 
-def test_scoped_staff_only_sees_their_units_stations(worlds, tenant_a, client_for, persona):
+def test_scoped_staff_only_sees_their_units_stations(worlds, tenant_a, tenant_b, client_for, persona):
     a, b = worlds
     scope_amy(tenant_a, a.enterprise)
-    amy = client_for(tenant_a, persona("amy"), **EN)
+    amy = guard(client_for(tenant_a, persona("amy"), **EN), b.names)
     text = page(amy.get("/stations/"))
     assert a.own.name in text
     assert a.host.name not in text and a.attached.name not in text
@@ -347,6 +371,8 @@ def test_scoped_staff_only_sees_their_units_stations(worlds, tenant_a, client_fo
         },
     )
     assert response.status_code == 400
+    assert_absent_from(tenant_a, ReceptionRecord, visitor_name="越权")
+    assert_absent_from(tenant_b, ReceptionRecord, visitor_name="越权")
 
 
 # ---------------------------------------------------------------------------------------------------- units
@@ -367,9 +393,8 @@ def test_unit_list_is_a_tree_with_compliance(worlds, alice):
     assert a.lacking.name in failing and a.small.name not in failing
 
 
-def test_unit_form_error_and_save(worlds, alice, tenant_a):
+def test_unit_form_error_and_save(worlds, alice, bob, tenant_a, tenant_b):
     a, _b = worlds
-    from stations.models import Unit
 
     response = alice.post("/stations/units/new/", {"kind": "enterprise", "name": "甲缺人数公司"})
     assert response.status_code == 400
@@ -387,7 +412,10 @@ def test_unit_form_error_and_save(worlds, alice, tenant_a):
     )
     assert response.status_code == 302
     with schema_context(tenant_a.schema_name):
-        assert Unit.objects.get(name="甲新厂").parent_id == a.township.pk
+        made = Unit.objects.get(name="甲新厂")
+        assert made.parent_id == a.township.pk
+    assert_absent_from(tenant_b, Unit, name="甲新厂")
+    assert_not_found(bob, f"/stations/units/{made.pk}/edit/", f"/stations/units/{a.township.pk}/edit/")
 
 
 # ------------------------------------------------------------------------------------------------- coverage
@@ -415,11 +443,15 @@ def test_coverage_against_target_and_lacking_enterprises(worlds, alice, tenant_a
     assert "100.00 %" in text
 
 
-def test_staff_cannot_set_targets(worlds, tenant_a, client_for, persona):
-    amy = client_for(tenant_a, persona("amy"), **EN)
+def test_staff_cannot_set_targets(worlds, tenant_a, tenant_b, client_for, persona):
+    from stations.models import CoverageTarget
+
+    amy = guard(client_for(tenant_a, persona("amy"), **EN), worlds[1].names)
     assert amy.get("/stations/coverage/").status_code == 200
     response = amy.post("/stations/coverage/", {"action": "target", "target-year": 2030, "target-share": "80"})
     assert response.status_code == 404
+    assert_absent_from(tenant_a, CoverageTarget, year=2030)
+    assert_absent_from(tenant_b, CoverageTarget, year=2030)
 
 
 # ------------------------------------------------------------------------------------------------ reception
@@ -445,7 +477,7 @@ def test_reception_list_filters_and_highlights_overdue(worlds, alice, tenant_a, 
     assert fresh.visitor_name not in by_stage and a.record.visitor_name not in by_stage
 
 
-def test_register_a_visit(worlds, alice, tenant_a):
+def test_register_a_visit(worlds, alice, bob, tenant_a, tenant_b):
     a, _b = worlds
     from stations.models import ReceptionRecord
 
@@ -470,6 +502,15 @@ def test_register_a_visit(worlds, alice, tenant_a):
         record = ReceptionRecord.objects.get(visitor_name="甲张三")
     assert response["Location"] == f"/stations/reception/{record.pk}/"
     assert record.employer_id == a.enterprise.pk and record.stage == "registered"
+    assert_absent_from(tenant_b, ReceptionRecord, visitor_name="甲张三")
+    assert_not_found(bob, f"/stations/reception/{record.pk}/")
+    assert "甲张三" not in page(bob.get("/stations/reception/"))
+    # B's host refuses a visit to A's station (not one of B's).
+    refused = bob.post("/stations/reception/new/", {"station": a.own.pk, "visitor_name": "乙越界", "category": "living",
+                                                    "request": "x", "visited_at": "2025-05-06T10:30"})  # fmt: skip
+    assert refused.status_code == 400
+    assert_absent_from(tenant_a, ReceptionRecord, visitor_name="乙越界")
+    assert_absent_from(tenant_b, ReceptionRecord, visitor_name="乙越界")
 
 
 def stage_form_fields(text: str) -> set[str]:
@@ -590,22 +631,28 @@ def test_fund_detail_books_and_reverses(worlds, alice, tenant_a):
     assert f'<option value="{spent.pk}">' not in text
 
 
-def test_fund_booking_needs_the_permission(worlds, tenant_a, client_for, persona):
-    a, _b = worlds
+def test_fund_booking_needs_the_permission(worlds, tenant_a, tenant_b, client_for, persona):
+    a, b = worlds
     from tenants.models import Membership
 
     Membership.objects.filter(user__username="amy", tenant=tenant_a).update(role="reviewer")
-    reviewer = client_for(tenant_a, persona("amy"), **EN)
+    reviewer = guard(client_for(tenant_a, persona("amy"), **EN), b.names)
     url = f"/stations/funds/{a.account.pk}/"
     text = page(reviewer.get(url))
     assert "1,234.50" in text and "Book income" not in text
     response = reviewer.post(url, {"action": "income", "income-amount": "1", "income-source": "enterprise"})
     assert response.status_code == 404
+    assert_not_found(reviewer, f"/stations/funds/{b.account.pk}/")
+    with schema_context(tenant_b.schema_name):
+        assert FundAccount.objects.get(pk=b.account.pk).balance == Decimal("1234.50")  # B's ledger untouched
 
 
 def test_staff_and_service_points_are_managed_on_the_station_page(tenant_a, tenant_b, persona, client_for):
-    from stations.models import ServicePoint, StationStaff
+    from stations.models import ServicePoint, Station, StationStaff
+    from stations.models import Unit as UnitModel
+    from tests.factories import make_ids_foreign
 
+    make_ids_foreign(tenant_a, tenant_b, UnitModel, Station, StationStaff, ServicePoint)  # A's ids: none of B's
     with schema_context(tenant_a.schema_name):
         unit = services.save_unit(persona("alice"), tenant_a, {"kind": "township", "name": "苏稽镇"})
         station = services.save_station(
@@ -625,9 +672,22 @@ def test_staff_and_service_points_are_managed_on_the_station_page(tenant_a, tena
     assert "刘站长" in detail and "苏稽服务点" in detail
     bob = client_for(tenant_b, persona("bob"))
     assert bob.post(f"/stations/staff/{member.pk}/remove/").status_code == 404
-    assert bob.post(f"/stations/{station.pk}/staff/", {"name": "入侵者"}).status_code in (302, 404)
+    assert bob.post(f"/stations/{station.pk}/staff/", {"name": "入侵者"}).status_code == 404
+    assert bob.get(f"/stations/{station.pk}/").status_code == 404
+    for tenant in (tenant_a, tenant_b):
+        assert_absent_from(tenant, StationStaff, name="入侵者")
+    assert_only_in(tenant_a, tenant_b, StationStaff, name="刘站长")
+    assert_only_in(tenant_a, tenant_b, ServicePoint, name="苏稽服务点")
     with schema_context(tenant_a.schema_name):
         assert list(StationStaff.objects.values_list("name", flat=True)) == ["刘站长"]
     assert page.post(f"/stations/service-points/{point.pk}/remove/").status_code == 302
     staff = client_for(tenant_a, persona("amy"))
     assert staff.post(f"/stations/{station.pk}/staff/", {"name": "x"}).status_code == 404  # not a manager
+
+
+def test_the_guard_fails_when_a_page_shows_the_names_it_guards(worlds, tenant_b, client_for, persona):
+    """The guard on `alice` and `bob` is not vacuous: a page showing a guarded name fails the test."""
+    _a, b = worlds
+    own = guard(client_for(tenant_b, persona("bob"), **EN), b.names)  # B's own names, on B's host
+    with pytest.raises(AssertionError, match="shows the other tenant's"):
+        own.get("/stations/")

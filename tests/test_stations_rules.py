@@ -15,14 +15,17 @@ from core.plugins import metrics_for
 from stations import services
 from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, Unit
 from stations.services import Requirement, coverage_requirement, unit_compliance
-from stations.validators import USCC_ALPHABET, uscc_check_character, validate_uscc
+from stations.validators import USCC_ALPHABET, validate_uscc
+from tests.checkdigits import credit_code_check
+from tests.factories import make_ids_foreign
+from tests.isolation import assert_absent_from, assert_only_in
 
 LAST_YEAR = date.today().year - 1
 
 
 def uscc(seed: int) -> str:
     body = f"91510100MA{seed:07d}"
-    return body + uscc_check_character(body)
+    return body + credit_code_check(body)
 
 
 def enterprise(name="乐山示例有限公司", employees=250, union=True, sound=True, above=True, no_premises=False, seed=1):
@@ -78,13 +81,14 @@ def test_credit_code_check_character():
         (800, False, False, False, Requirement.NONE),  # no union: the union comes first
     ],
 )
-def test_coverage_rule_boundaries(tenant_a, employees, sound, no_premises, union, expected):
+def test_coverage_rule_boundaries(tenant_a, tenant_b, employees, sound, no_premises, union, expected):
     with schema_context(tenant_a.schema_name):
         unit = enterprise(employees=employees, sound=sound, no_premises=no_premises, union=union)
         assert coverage_requirement(unit) == expected
+    assert_only_in(tenant_a, tenant_b, Unit, credit_code=unit.credit_code)
 
 
-def test_compliance_by_station_kind(tenant_a):
+def test_compliance_by_station_kind(tenant_a, tenant_b):
     with schema_context(tenant_a.schema_name):
         township = Unit.objects.create(kind=Unit.Kind.TOWNSHIP, name="苏稽镇")
         host = station(township)
@@ -96,6 +100,9 @@ def test_compliance_by_station_kind(tenant_a):
         assert unit_compliance(small).complies
         station(big, Station.Kind.OWN)
         assert unit_compliance(big).complies
+    for name in ("苏稽镇", "大企业", "小企业"):
+        assert_only_in(tenant_a, tenant_b, Unit, name=name)
+    assert_absent_from(tenant_b, Station, unit__name__in=["苏稽镇", "大企业", "小企业"])
 
 
 def test_coverage_figures_against_targets(tenant_a, tenant_b, persona):
@@ -116,7 +123,7 @@ def test_coverage_figures_against_targets(tenant_a, tenant_b, persona):
         assert services.coverage_figures(LAST_YEAR).required == 0
 
 
-def test_station_rules_and_checklist(tenant_a, persona):
+def test_station_rules_and_checklist(tenant_a, tenant_b, persona):
     alice = persona("alice")
     with schema_context(tenant_a.schema_name):
         company = enterprise()
@@ -136,11 +143,15 @@ def test_station_rules_and_checklist(tenant_a, persona):
         with pytest.raises(ValidationError) as err:
             services.save_station(alice, tenant_a, {"unit": company, "kind": "virtual", "established_on": date.today()})
         assert "hotline" in err.value.message_dict
+    assert_only_in(tenant_a, tenant_b, Station, name="乐山示例有限公司工会帮扶服务站")
+    with schema_context(tenant_b.schema_name), pytest.raises(Http404):
+        services.access_station(persona("bob"), tenant_b, own.pk)
 
 
 # -------------------------------------------------------------------------------------------- reception register
-def test_reception_cannot_skip_a_stage(tenant_a, persona):
+def test_reception_cannot_skip_a_stage(tenant_a, tenant_b, persona):
     alice = persona("alice")
+    make_ids_foreign(tenant_a, tenant_b, Unit, Station, ReceptionRecord)  # A's ids: none that B has
     with schema_context(tenant_a.schema_name):
         desk = station(enterprise())
         record = services.register_visit(
@@ -165,9 +176,14 @@ def test_reception_cannot_skip_a_stage(tenant_a, persona):
         other = services.register_visit(alice, tenant_a, station=desk, visitor_name="李", category="other", request="x")
         with pytest.raises(IntegrityError), transaction.atomic():
             ReceptionRecord.objects.filter(pk=other.pk).update(stage="closed")
+    assert_only_in(tenant_a, tenant_b, ReceptionRecord, visitor_name="王师傅")
+    with schema_context(tenant_b.schema_name), pytest.raises(Http404):  # B's admin cannot move A's record on
+        services.archive_visit(persona("bob"), tenant_b, other.pk, archive_ref="B-1")
+    with schema_context(tenant_a.schema_name):
+        assert ReceptionRecord.objects.get(pk=other.pk).stage == "registered"
 
 
-def test_overdue_by_tenant_time_limit(tenant_a, persona):
+def test_overdue_by_tenant_time_limit(tenant_a, tenant_b, persona):
     from stations.models import StationPolicy
 
     alice = persona("alice")
@@ -185,9 +201,14 @@ def test_overdue_by_tenant_time_limit(tenant_a, persona):
         assert old.is_overdue()
         StationPolicy.objects.update_or_create(pk=1, defaults={"reception_time_limit_days": 30})
         assert not old.is_overdue(policy=StationPolicy.current())
+    default = StationPolicy._meta.get_field("reception_time_limit_days").default
+    with schema_context(tenant_b.schema_name):  # A's time limit is A's own
+        assert StationPolicy.current().reception_time_limit_days == default != 30
+    assert_absent_from(tenant_b, ReceptionRecord, visitor_name="张")
 
 
 def test_station_of_a_is_invisible_from_b(tenant_a, tenant_b, persona):
+    make_ids_foreign(tenant_a, tenant_b, Unit, Station)  # A's station id is none that B has: the 404 is not luck
     with schema_context(tenant_a.schema_name):
         desk = station(enterprise())
         desk_id = desk.pk
@@ -199,7 +220,7 @@ def test_station_of_a_is_invisible_from_b(tenant_a, tenant_b, persona):
         services.access_station(persona("alice"), tenant_b, desk_id)
 
 
-def test_station_staff_sees_only_her_unit(tenant_a, persona):
+def test_station_staff_sees_only_her_unit(tenant_a, tenant_b, persona):
     from tenants.models import Membership
 
     amy = persona("amy")
@@ -213,10 +234,15 @@ def test_station_staff_sees_only_her_unit(tenant_a, persona):
         assert list(services.visible_stations(amy, tenant_a)) == [mine]
         with pytest.raises(Http404):
             services.access_station(amy, tenant_a, other.pk)
+    with schema_context(tenant_b.schema_name):  # amy is no member of B, and B's admin sees none of A's stations
+        with pytest.raises(Http404):
+            services.access_station(amy, tenant_b, mine.pk)
+        assert not {s.name for s in services.visible_stations(persona("bob"), tenant_b)} & {mine.name, other.name}
 
 
 # ------------------------------------------------------------------------------------------------------ ledger
 def test_ledger_books_reverses_and_never_changes(tenant_a, tenant_b, persona):
+    make_ids_foreign(tenant_a, tenant_b, FundAccount, FundEntry)  # A's account id is none that B has
     alice = persona("alice")
     with schema_context(tenant_a.schema_name):
         account = services.open_account(alice, tenant_a, name="工会帮扶资金")
@@ -254,7 +280,7 @@ def test_ledger_books_reverses_and_never_changes(tenant_a, tenant_b, persona):
             services.book_expenditure(persona("bob"), tenant_b, account_id, amount="1", purpose="x", approver="y")
 
 
-def test_concurrent_expenditures_never_overdraw(committed, tenant_a, persona):
+def test_concurrent_expenditures_never_overdraw(committed, tenant_a, tenant_b, persona):
     """20 expenditures of 10.00 at once against a balance of 100.00: exactly 10 succeed, none is lost, the
     balance ends at 0.00 and never goes below."""
     alice = persona("alice")
@@ -269,16 +295,18 @@ def test_concurrent_expenditures_never_overdraw(committed, tenant_a, persona):
     committed("SELECT 1", undo_with=("SET bangfu.ledger_maintenance = 'on'", []))
 
     barrier = threading.Barrier(20)
-    outcomes: list = []
+    outcomes: dict[int, object] = {}  # thread → "ok", the refusal's fields, or the unexpected exception
 
     def spend(i):
         try:
             connection.set_tenant(tenant_a)
             barrier.wait(timeout=30)
             services.book_expenditure(alice, tenant_a, account_id, amount="10.00", purpose=f"慰问{i}", approver="主席")
-            outcomes.append("ok")
+            outcomes[i] = "ok"
         except ValidationError as exc:
-            outcomes.append(exc.message_dict)
+            outcomes[i] = exc.message_dict
+        except BaseException as exc:  # noqa: BLE001 — recorded and failed on below, not swallowed
+            outcomes[i] = exc
         finally:
             connection.close()
 
@@ -287,14 +315,21 @@ def test_concurrent_expenditures_never_overdraw(committed, tenant_a, persona):
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert outcomes.count("ok") == 10
-    assert all(o == "ok" or "amount" in o for o in outcomes)
+    assert not [t.name for t in threads if t.is_alive()], "threads still running after 120 s"
+    unexpected = {i: o for i, o in outcomes.items() if isinstance(o, BaseException)}
+    assert not unexpected, unexpected
+    assert sorted(outcomes) == list(range(20)), "a thread died without an outcome"
+    assert list(outcomes.values()).count("ok") == 10
+    refused = [o for o in outcomes.values() if o != "ok"]
+    assert len(refused) == 10 and all(set(o) == {"amount"} for o in refused), refused
     balance, entries, lowest = committed(
         f'SELECT a.balance, count(e.id), min(e.balance_after) FROM "{schema}".stations_fundaccount a '
         f'LEFT JOIN "{schema}".stations_fundentry e ON e.account_id = a.id WHERE a.id = %s GROUP BY a.balance',
         [account_id],
     )[0]
     assert balance == Decimal("0.00") and entries == 10 and lowest == Decimal("0.00")
+    other = f'"{tenant_b.schema_name}"'
+    assert committed(f"SELECT count(*) FROM {other}.stations_fundentry WHERE purpose LIKE '慰问%%'") == [(0,)]
 
 
 # ------------------------------------------------------------------------------------------------------ metrics

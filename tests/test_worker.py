@@ -58,7 +58,10 @@ def test_shared_task_and_stdlib_platform_in_worker(celery_worker_process):
     assert reply == {"pong": True, "platform": platform.system(), "schema": "public"}
 
 
-def test_dispatcher_fans_out_to_tenants_with_the_plugin(committed, celery_worker_process, tenant_a):
+def test_dispatcher_fans_out_to_tenants_with_the_plugin(committed, celery_worker_process, tenant_a, tenant_b):
+    import time
+    import uuid
+
     from tenants.models import PluginActivation
 
     table = PluginActivation._meta.db_table
@@ -68,8 +71,23 @@ def test_dispatcher_fans_out_to_tenants_with_the_plugin(committed, celery_worker
         [tenant_a.pk],
         undo_with=(f"DELETE FROM public.{table} WHERE tenant_id = %s AND plugin = 'dummy'", [tenant_a.pk]),
     )
-    sent = dispatch_to_tenants.delay("dummy.count_things", plugin="dummy").get(timeout=TIMEOUT)
+    assert not committed(f"SELECT 1 FROM public.{table} WHERE plugin = 'dummy' AND is_active AND tenant_id <> %s",
+                         [tenant_a.pk])  # fmt: skip
+    mark = f"fanned-{uuid.uuid4().hex[:8]}"
+    where = {}
+    for tenant in (tenant_a, tenant_b):
+        things = f'"{tenant.schema_name}".dummy_plugin_thing'
+        where[tenant.schema_name] = f"SELECT name FROM {things} WHERE name LIKE %s"
+        committed("SELECT 1", undo_with=(f"DELETE FROM {things} WHERE name LIKE %s", [f"{mark}:%"]))
+    sent = dispatch_to_tenants.delay("dummy.count_things", plugin="dummy", kwargs={"mark": mark}).get(timeout=TIMEOUT)
     assert sent == 1
+    # Where the task really ran: its mark is in tenant A's schema, named after the schema it saw, and nowhere else.
+    deadline = time.monotonic() + TIMEOUT
+    while not committed(where[tenant_a.schema_name], [f"{mark}:%"]):
+        assert time.monotonic() < deadline, "the fanned-out task never ran in tenant A"
+        time.sleep(0.1)
+    assert committed(where[tenant_a.schema_name], [f"{mark}:%"]) == [(f"{mark}:{tenant_a.schema_name}",)]
+    assert committed(where[tenant_b.schema_name], [f"{mark}:%"]) == []
 
 
 def test_tenant_task_refused_in_process_too(db):

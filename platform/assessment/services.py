@@ -64,6 +64,24 @@ def _dims(value, field: str) -> dict:
     return {str(k): str(v) for k, v in value.items()}
 
 
+def _check_filter(metric_name: str, wanted: dict, field: str) -> None:
+    """A filter of an installed metric names only its dimensions, and pins its ``measure`` when it has one: the
+    cells of different measures (``stations.coverage``: required and covered) are different quantities, and their
+    sum means nothing (a ratio over an unpinned denominator added the covered enterprises to the required ones)."""
+    from core.plugins import installed_metrics
+
+    metric = next((m for m in installed_metrics() if m.name == metric_name), None)
+    if metric is None:
+        return
+    unknown = sorted(set(wanted) - set(metric.dimensions))
+    if unknown:
+        message = _("%(metric)s has no dimension %(names)s; its dimensions are: %(dims)s.")
+        params = {"metric": metric_name, "names": ", ".join(unknown), "dims": ", ".join(metric.dimensions) or "-"}
+        raise ValidationError({field: message % params})
+    if "measure" in metric.dimensions and "measure" not in wanted:
+        raise ValidationError({field: _("%(metric)s has several measures: choose one.") % {"metric": metric_name}})
+
+
 # ------------------------------------------------------------------------------------------------ indicators
 def indicators(actor, municipal, year: int | None = None):
     _require_municipal(actor, municipal, Perm.VIEW_ROLLUPS)
@@ -102,14 +120,19 @@ def define_indicator(
         errors["year"] = _("Enter a year.")
     if errors:
         raise ValidationError(errors)
+    dims = _dims(dims, "dims")
+    denominator_dims = _dims(denominator_dims, "denominator_dims") if formula == Indicator.Formula.RATIO else {}
+    _check_filter(metric, dims, "dims")
+    if formula == Indicator.Formula.RATIO:
+        _check_filter(denominator_metric, denominator_dims, "denominator_dims")
     indicator = Indicator(
         year=year,
         name=name,
         formula=formula,
         metric=metric,
-        dims=_dims(dims, "dims"),
+        dims=dims,
         denominator_metric=denominator_metric if formula == Indicator.Formula.RATIO else "",
-        denominator_dims=_dims(denominator_dims, "denominator_dims") if formula == Indicator.Formula.RATIO else {},
+        denominator_dims=denominator_dims,
         target=_decimal(target, "target"),
         weight=_decimal(weight, "weight"),
         created_by=actor,

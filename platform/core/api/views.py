@@ -23,7 +23,7 @@ from core.auth import LoginThrottle
 from core.plugins import active_plugin_slugs, registry
 from core.roles import Perm
 from tenants import services
-from tenants.models import NEW_TENANT_KINDS, Invitation, Membership, ProvisioningJob, Tenant
+from tenants.models import NEW_TENANT_KINDS, Invitation, Membership, ProvisioningJob, Tenant, short_code_validator
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -271,7 +271,7 @@ class TenantSerializer(serializers.ModelSerializer):
 
 class TenantRequestSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    short_code = serializers.CharField(max_length=30)
+    short_code = serializers.CharField(max_length=30, validators=[short_code_validator])  # with the other fields
     kind = serializers.ChoiceField(choices=NEW_TENANT_KINDS)
     parent = serializers.PrimaryKeyRelatedField(queryset=Tenant.objects.exclude(schema_name="public"))
     division_code = serializers.CharField(max_length=12, required=False, default="", allow_blank=True)
