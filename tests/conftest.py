@@ -76,7 +76,10 @@ def _clean_cache():
     from django.core.cache import cache
 
     client = cache.client.get_client()
-    keys = list(client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*", count=500))
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    # Tenant-scoped keys start with the schema (django_tenants.cache.make_key: "<schema>:<prefix>:…"); the
+    # platform's own (the login throttle) with the prefix.
+    keys = [*client.scan_iter(f"{prefix}:*", count=500), *client.scan_iter(f"*:{prefix}:*", count=500)]
     if keys:
         client.delete(*keys)
 
