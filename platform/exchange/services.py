@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -240,7 +240,7 @@ def transfer_dossier(actor, tenant, dossier_id, *, to_tenant: Tenant, reason: st
         Pairing,
         PairingVisit,
     )
-    from dossiers.services import access_dossier, assess
+    from dossiers.services import ONE_LIVE_PER_APPLICANT, access_dossier, assess, live_dossier_of_applicant
 
     require(actor, tenant, Perm.DOSSIERS_FILE)
     if not (reason or "").strip():
@@ -264,12 +264,24 @@ def transfer_dossier(actor, tenant, dossier_id, *, to_tenant: Tenant, reason: st
     old_paths = [a.file.name for a, _content in files]
     old_id = dossier.pk
 
+    applicant = next((m for m in members if m.relation == HouseholdMember.Relation.APPLICANT), None)
     with in_tenant(to_tenant):
         copy = dossier  # the same field values, saved as a new row in the receiver's schema
         copy.pk = None
         copy.employer_id = copy.station_id = None  # units and stations are the sender's
         copy.bank_account_encrypted = encrypt(bank, to_tenant.schema_name)
-        copy.save(force_insert=True)
+        # One live dossier per person in the receiving union too (the blind index is the same in every tenant).
+        copy.applicant_index = applicant.id_index if applicant else ""
+        taken = _("%(union)s already keeps a live dossier of this applicant: settle the case with that union.")
+        if live_dossier_of_applicant(copy.applicant_index) is not None:
+            raise ValidationError({"to_tenant": taken % {"union": to_tenant.name}})
+        try:
+            with transaction.atomic():
+                copy.save(force_insert=True)
+        except IntegrityError as exc:  # the receiver filed the same person meanwhile
+            if ONE_LIVE_PER_APPLICANT not in str(exc):
+                raise
+            raise ValidationError({"to_tenant": taken % {"union": to_tenant.name}}) from None
         for member, number in zip(members, numbers, strict=True):
             member.pk, member.dossier_id = None, copy.pk
             member.id_number_encrypted = encrypt(number, to_tenant.schema_name)
