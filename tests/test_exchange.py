@@ -60,7 +60,7 @@ def test_referral_accepted_and_declined_by_the_parent(standards, tenant_a, tenan
     assert one.to_tenant == municipal
     payload = json.dumps(one.summary, ensure_ascii=False)
     assert resident_id(seq=701) not in payload and "bank" not in payload
-    assert one.summary["id_masked"].startswith("511102****")
+    assert "id_masked" not in one.summary and "applicant" not in one.summary  # the city gets no identity (D-MU1)
     # The municipal union decides; county B and the county itself cannot.
     assert [r.pk for r in services.referrals_received(mayor, municipal)] == [two.pk, one.pk]
     with pytest.raises(Http404):

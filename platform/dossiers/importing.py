@@ -632,8 +632,11 @@ def _check_file(actor, tenant, households: list[_Household], report: DossierImpo
                 report.add_for(
                     row.number,
                     "id_number",
-                    _("This person (%(id)s) is already in a dossier of this union that is not lifted or cancelled.")
-                    % {"id": masked},
+                    _(
+                        "This person (%(id)s) is already in live dossier #%(dossier)s of this union (one live dossier "
+                        "per person)."
+                    )
+                    % {"id": masked, "dossier": in_dossiers[number]},
                     "exists",
                 )
                 row.bad.add("id_number")
@@ -664,22 +667,22 @@ def _check_file(actor, tenant, households: list[_Household], report: DossierImpo
                 report.add_for(row, "employer", reason, code)
 
 
-def _people_in_live_dossiers(actor, tenant, numbers: set[str]) -> set[str]:
-    """Which of these ID numbers are in a live dossier the actor can see (by the keyed hash)."""
+def _people_in_live_dossiers(actor, tenant, numbers: set[str]) -> dict[str, int]:
+    """Which of these ID numbers are in a live dossier the actor can see (by the keyed hash), and in which."""
     if not numbers:
-        return set()
+        return {}
     by_hash = {blind_index(number): number for number in numbers}
     visible = services.visible_dossiers(actor, tenant).filter(status__in=Dossier.LIVE_STATUSES)
-    found: set[str] = set()
+    found: dict[str, int] = {}
     hashes = list(by_hash)
     for start in range(0, len(hashes), 5000):
         chunk = hashes[start : start + 5000]
-        found.update(
-            HouseholdMember.objects.filter(id_index__in=chunk, dossier__in=visible.values("pk")).values_list(
-                "id_index", flat=True
-            )
+        rows = HouseholdMember.objects.filter(id_index__in=chunk, dossier__in=visible.values("pk")).order_by(
+            "dossier_id"
         )
-    return {by_hash[h] for h in found}
+        for id_index, dossier_id in rows.values_list("id_index", "dossier_id"):
+            found.setdefault(by_hash[id_index], dossier_id)
+    return found
 
 
 # ------------------------------------------------------------------------------------------------ filing

@@ -146,12 +146,25 @@ class Dossier(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The applicant's blind index (HouseholdMember.id_index), copied here by dossiers.services so the database
+    # itself keeps one live dossier per person and union (a partial unique index cannot span two tables).
+    # Empty only for rows written outside the services (raw SQL, set-aside duplicates of migration 0006).
+    applicant_index = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         verbose_name = _("dossier")
         verbose_name_plural = _("dossiers")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "tier"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant_index"],
+                # The live statuses (LIVE_STATUSES above; a test checks they agree).
+                condition=models.Q(status__in=["draft", "submitted", "reviewed", "filed"])
+                & ~models.Q(applicant_index=""),
+                name="dossier_one_live_per_applicant",
+            )
+        ]
 
     def __str__(self):
         return f"#{self.pk} ({self.get_status_display()})"

@@ -25,7 +25,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -268,6 +268,74 @@ def _build_members(dossier: Dossier, members: list[dict], consented: set[str]) -
     return built
 
 
+# ------------------------------------------------------------------------------------ one live dossier a person
+ONE_LIVE_PER_APPLICANT = "dossier_one_live_per_applicant"  # the partial unique index on Dossier.applicant_index
+
+
+def live_dossier_of_applicant(id_index: str, *, exclude=None) -> int | None:
+    """The id of this union's live dossier whose applicant has this blind index, if any."""
+    if not id_index:
+        return None
+    found = Dossier.objects.filter(applicant_index=id_index, status__in=Dossier.LIVE_STATUSES)
+    if exclude is not None:
+        found = found.exclude(pk=exclude)
+    return found.order_by("pk").values_list("pk", flat=True).first()
+
+
+def _applicant_taken(position: int, other) -> ValidationError:
+    return ValidationError(
+        {
+            f"members.{position}.id_number": [
+                _(
+                    "This person is already the applicant of live dossier #%(id)s of this union (one live dossier per "
+                    "person): open that dossier, or lift or cancel it first."
+                )
+                % {"id": other}
+            ]
+        }
+    )
+
+
+def _is_constraint(exc: IntegrityError, name: str) -> bool:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) == name
+
+
+def _claim_applicant(dossier: Dossier, built: list[HouseholdMember]) -> None:
+    """Save the dossier with its applicant's blind index, refusing a second live dossier of the same person: first
+    by asking (the usual case, with the existing dossier named), then by the unique index, which decides between
+    two requests filing the same person at once (the later one waits for the first to commit, then fails here)."""
+    position, applicant = next((i, m) for i, m in enumerate(built) if m.relation == HouseholdMember.Relation.APPLICANT)
+    other = live_dossier_of_applicant(applicant.id_index, exclude=dossier.pk)
+    if other is not None:
+        raise _applicant_taken(position, other)
+    dossier.applicant_index = applicant.id_index
+    try:
+        with transaction.atomic():
+            dossier.save()
+    except IntegrityError as exc:
+        if not _is_constraint(exc, ONE_LIVE_PER_APPLICANT):
+            raise
+        other = live_dossier_of_applicant(applicant.id_index, exclude=dossier.pk)
+        raise _applicant_taken(position, other if other is not None else "?") from None
+
+
+def household_also_in(dossier: Dossier) -> list[dict]:
+    """Members of this dossier who also belong to another live dossier of the union (as applicant or member): a
+    warning, not a refusal — a grown child may be in the parents' household and head one of their own, but it is
+    often the same household filed twice. Only ids: ``{"member": id, "name": ..., "dossier": other id}``."""
+    if not dossier.is_live:
+        return []
+    mine = {m.id_index: m for m in dossier.members.all()}
+    rows = (
+        HouseholdMember.objects.filter(id_index__in=list(mine), dossier__status__in=Dossier.LIVE_STATUSES)
+        .exclude(dossier_id=dossier.pk)
+        .order_by("dossier_id")
+        .values_list("id_index", "dossier_id")
+    )
+    return [{"member": mine[h].pk, "name": mine[h].name, "dossier": other} for h, other in rows]
+
+
 def _check_scope(actor, tenant, dossier: Dossier) -> dict:
     """A user limited to a unit files dossiers only for that unit's employers and stations."""
     from stations.services import visible_stations, visible_units
@@ -342,7 +410,7 @@ def file_dossier(actor, tenant, *, data: dict, members: list[dict], consents: li
     built = _build_members(dossier, members, consented)
     HouseholdMember.objects.bulk_create(built)
     assess(dossier, built)
-    dossier.save()
+    _claim_applicant(dossier, built)
     _log(dossier, actor, S.DRAFT, _("Dossier opened."))
     index_dossier(tenant, dossier, new=True)
     return dossier
@@ -363,7 +431,10 @@ def update_dossier(actor, tenant, dossier_id, *, data: dict, members: list[dict]
         HouseholdMember.objects.bulk_create(built)
         index_dossier(tenant, dossier)
     assess(dossier)
-    dossier.save()
+    if members is not None:
+        _claim_applicant(dossier, built)  # the applicant may have changed
+    else:
+        dossier.save()
     return dossier
 
 

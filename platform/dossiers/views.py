@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.access import require
 from core.roles import Perm
@@ -186,6 +186,11 @@ def _members_payload(formset, *, replacing: bool) -> tuple[list[dict], list[int]
     return payload, rows
 
 
+ALSO_IN = gettext_lazy(
+    "%(name)s is also in live dossier #%(dossier)s of this union: check that it is not the same household filed twice."
+)
+
+
 def _dossier_form(request, dossier: Dossier | None):
     user, tenant = request.user, request.tenant
     units = stations.visible_units(user, tenant) if can(request, Perm.STATIONS_VIEW) else Unit.objects.none()
@@ -220,6 +225,8 @@ def _dossier_form(request, dossier: Dossier | None):
                 _route_errors(exc, dossier_form, formset, consent_form, rows, household_errors)
             else:
                 messages.success(request, _("The dossier is saved."))
+                for seen in services.household_also_in(saved):  # a warning: maybe the same household twice
+                    messages.warning(request, ALSO_IN % seen)
                 return redirect("dossiers:dossier-detail", dossier_id=saved.pk)
     member_errors = any(form.errors for form in formset.forms) or formset.non_form_errors()
     context = {

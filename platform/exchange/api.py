@@ -36,7 +36,11 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class TransferRequestSerializer(serializers.Serializer):
-    to_tenant = serializers.SlugRelatedField(slug_field="short_code", queryset=Tenant.objects.filter(is_active=True))
+    # Only unions that keep dossiers, never the municipal union (the view narrows it to the sender's targets).
+    to_tenant = serializers.SlugRelatedField(
+        slug_field="short_code",
+        queryset=Tenant.objects.filter(is_active=True, kind__in=services.DOSSIER_KEEPING_KINDS),
+    )
     reason = serializers.CharField()
 
 
@@ -125,6 +129,7 @@ class TransferDossier(ExchangeView):
     @extend_schema(request=TransferRequestSerializer, responses={201: TransferSerializer})
     def post(self, request, dossier_id: int):
         data = TransferRequestSerializer(data=request.data)
+        data.fields["to_tenant"].queryset = services.transfer_targets(self.tenant)
         data.is_valid(raise_exception=True)
         transfer = services.transfer_dossier(request.user, self.tenant, dossier_id, **data.validated_data)
         return Response(TransferSerializer(transfer).data, status=status.HTTP_201_CREATED)

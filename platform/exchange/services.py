@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -34,6 +34,23 @@ def in_tenant(tenant):
         yield
     finally:
         connection.set_tenant(previous)
+
+
+# Unions that keep hardship dossiers. The municipal union sees aggregates, never a person (D-MU1): no dossier of
+# another union may reach it, so it neither receives nor sends transfers, and a referral to it is de-identified.
+DOSSIER_KEEPING_KINDS = (Tenant.Kind.COUNTY, Tenant.Kind.ENTERPRISE_GROUP)
+
+
+def keeps_dossiers(tenant) -> bool:
+    return tenant is not None and tenant.kind in DOSSIER_KEEPING_KINDS
+
+
+def transfer_targets(tenant):
+    """The unions a dossier of `tenant` may be transferred to: other active unions that keep dossiers (never the
+    municipal union); none at all from a union that does not keep dossiers."""
+    if not keeps_dossiers(tenant):
+        return Tenant.objects.none()
+    return Tenant.objects.filter(is_active=True, kind__in=DOSSIER_KEEPING_KINDS).exclude(pk=tenant.pk)
 
 
 # ------------------------------------------------------------------------------------------------ duplicates
@@ -88,14 +105,18 @@ def duplicates_across_tenants(actor, tenant) -> list[dict]:
 
 
 # ------------------------------------------------------------------------------------------------ referrals
-def _summary(dossier) -> dict:
-    """What the parent union needs to decide on a case: figures and contact, no ID number or bank account."""
-    applicant = dossier.applicant()
+IDENTITY_KEYS = ("applicant", "phone", "id_masked")
+
+
+def _summary(tenant, dossier, to_tenant) -> dict:
+    """What the receiving union needs to decide on a case: figures, tier, causes and a case reference; never an ID
+    number or a bank account. Who the worker is (name, phone, masked ID) goes only to a union that keeps dossiers
+    itself — the tenant's own union, or a county above an enterprise group — which may take the case over and must
+    reach the worker (who consented to the referral). The municipal union gets no identity at all: it sees
+    aggregates, never personal data (D-MU1), and the sender keeps the identity behind the case reference."""
     paid = dossier.assistance.aggregate(total=Sum("amount"))["total"] or Decimal("0")
-    return {
-        "applicant": applicant.name if applicant else "",
-        "phone": applicant.phone if applicant else "",
-        "id_masked": applicant.id_masked if applicant else "",
+    summary = {
+        "case": f"{tenant.short_code}-{dossier.pk}",
         "tier": dossier.tier,
         "household_size": dossier.household_size,
         "per_capita_income": str(dossier.per_capita_income),
@@ -104,6 +125,12 @@ def _summary(dossier) -> dict:
         "secondary_causes": list(dossier.secondary_causes),
         "assistance_so_far": str(paid),
     }
+    if keeps_dossiers(to_tenant):
+        applicant = dossier.applicant()
+        summary["applicant"] = applicant.name if applicant else ""
+        summary["phone"] = applicant.phone if applicant else ""
+        summary["id_masked"] = applicant.id_masked if applicant else ""
+    return summary
 
 
 @transaction.atomic
@@ -129,7 +156,7 @@ def escalate_to_parent(actor, tenant, dossier_id, *, request: str) -> Referral:
         from_tenant=tenant,
         to_tenant_id=tenant.parent_id,
         from_dossier_id=dossier.pk,
-        summary=_summary(dossier),
+        summary=_summary(tenant, dossier, tenant.parent),
         request=request.strip(),
         sent_by=actor,
     )
@@ -154,7 +181,7 @@ def escalate_to_union(actor, tenant, dossier_id, *, request: str) -> Referral:
         from_tenant=tenant,
         to_tenant=tenant,
         from_dossier_id=dossier.pk,
-        summary=_summary(dossier),
+        summary=_summary(tenant, dossier, tenant),
         request=request.strip(),
         sent_by=actor,
     )
@@ -213,13 +240,16 @@ def transfer_dossier(actor, tenant, dossier_id, *, to_tenant: Tenant, reason: st
         Pairing,
         PairingVisit,
     )
-    from dossiers.services import access_dossier, assess
+    from dossiers.services import ONE_LIVE_PER_APPLICANT, access_dossier, assess, live_dossier_of_applicant
 
     require(actor, tenant, Perm.DOSSIERS_FILE)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for the transfer.")})
     if to_tenant is None or to_tenant.pk == tenant.pk or not to_tenant.is_active:
         raise ValidationError({"to_tenant": _("Choose another, active union.")})
+    if not keeps_dossiers(tenant) or not keeps_dossiers(to_tenant):
+        # The municipal union holds no worker's personal data of another union: it sees figures only.
+        raise ValidationError({"to_tenant": _("Dossiers move only between county and enterprise-group unions.")})
     dossier = access_dossier(actor, tenant, dossier_id, for_update=True)
     if not dossier.is_live:
         raise ValidationError({"dossier": _("Only live dossiers are transferred.")})
@@ -234,12 +264,24 @@ def transfer_dossier(actor, tenant, dossier_id, *, to_tenant: Tenant, reason: st
     old_paths = [a.file.name for a, _content in files]
     old_id = dossier.pk
 
+    applicant = next((m for m in members if m.relation == HouseholdMember.Relation.APPLICANT), None)
     with in_tenant(to_tenant):
         copy = dossier  # the same field values, saved as a new row in the receiver's schema
         copy.pk = None
         copy.employer_id = copy.station_id = None  # units and stations are the sender's
         copy.bank_account_encrypted = encrypt(bank, to_tenant.schema_name)
-        copy.save(force_insert=True)
+        # One live dossier per person in the receiving union too (the blind index is the same in every tenant).
+        copy.applicant_index = applicant.id_index if applicant else ""
+        taken = _("%(union)s already keeps a live dossier of this applicant: settle the case with that union.")
+        if live_dossier_of_applicant(copy.applicant_index) is not None:
+            raise ValidationError({"to_tenant": taken % {"union": to_tenant.name}})
+        try:
+            with transaction.atomic():
+                copy.save(force_insert=True)
+        except IntegrityError as exc:  # the receiver filed the same person meanwhile
+            if ONE_LIVE_PER_APPLICANT not in str(exc):
+                raise
+            raise ValidationError({"to_tenant": taken % {"union": to_tenant.name}}) from None
         for member, number in zip(members, numbers, strict=True):
             member.pk, member.dossier_id = None, copy.pk
             member.id_number_encrypted = encrypt(number, to_tenant.schema_name)

@@ -38,7 +38,7 @@ class TransferForm(forms.Form):
 
     def __init__(self, tenant, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_tenant"].queryset = Tenant.objects.filter(is_active=True).exclude(pk=tenant.pk)
+        self.fields["to_tenant"].queryset = services.transfer_targets(tenant)  # never the municipal union
 
 
 @tenant_page(Perm.DOSSIERS_VIEW)
@@ -103,7 +103,7 @@ def dossier_exchange(request, dossier_id: int):
         "referrals": services.referrals_sent(user, tenant, dossier.pk),
         "union_form": None if can_file else union_form,
         "escalate_form": escalate_form if can_file else None,
-        "transfer_form": transfer_form if can_file else None,
+        "transfer_form": transfer_form if can_file and services.keeps_dossiers(tenant) else None,
         "parent": tenant.parent,
     }
     status = 400 if bound is not None and bound.errors else 200

@@ -186,6 +186,14 @@ class PairingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AlsoInSerializer(serializers.Serializer):
+    """A member of this household who also belongs to another live dossier of the union (a warning)."""
+
+    member = serializers.IntegerField(help_text="The member's id in this dossier.")
+    name = serializers.CharField()
+    dossier = serializers.IntegerField(help_text="The other live dossier's id.")
+
+
 class DossierSerializer(DossierListSerializer):
     """A whole dossier: household facts, members (ID numbers masked), consents, history, eligibility and the
     assistance given. Of the bank account only the last four digits are shown."""
@@ -200,6 +208,7 @@ class DossierSerializer(DossierListSerializer):
     assistance = AssistanceSerializer(many=True, read_only=True)
     continuity = serializers.SerializerMethodField()
     pairings = serializers.SerializerMethodField()
+    also_in_live_dossiers = serializers.SerializerMethodField()
 
     class Meta(DossierListSerializer.Meta):
         fields = [
@@ -225,8 +234,13 @@ class DossierSerializer(DossierListSerializer):
             "assistance",
             "continuity",
             "pairings",
+            "also_in_live_dossiers",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(AlsoInSerializer(many=True))
+    def get_also_in_live_dossiers(self, dossier) -> list:
+        return AlsoInSerializer(services.household_also_in(dossier), many=True).data
 
     @extend_schema_field(ContinuitySerializer)
     def get_continuity(self, dossier) -> dict:
