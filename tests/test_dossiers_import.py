@@ -407,8 +407,10 @@ def _demo_facts(tenant) -> dict:
         }
 
 
-# Statements the demo's 40 households take with seed 7: 4,404 when written, with a tenth's headroom.
-DEMO_MAX_QUERIES = 4_850
+# Statements the demo's 40 households take with seed 7, with a tenth's headroom: 4,404 when written; 4,884 since
+# filing claims the applicant's one live dossier (a lookup, and the save in a savepoint so the unique index can
+# refuse a racing second filing).
+DEMO_MAX_QUERIES = 5_370
 
 
 def test_demo_covers_every_status_and_kind_and_is_idempotent(tenant_a, tenant_b, persona):
