@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from django.urls import path
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -13,6 +11,7 @@ from rest_framework.views import APIView
 from assessment import services
 from assessment.models import DemonstrationNomination, Indicator, Inspection
 from core.api.pagination import Pagination
+from core.dates import query_year
 from core.roles import Perm
 from tenants.models import Tenant
 
@@ -152,10 +151,7 @@ YEAR = OpenApiParameter("year", int, description="The year (default: this year).
 
 
 def _year(request) -> int:
-    try:
-        return int(request.query_params.get("year") or timezone.localdate().year)
-    except ValueError:
-        raise serializers.ValidationError({"year": _("Enter a year.")}) from None
+    return query_year(request.query_params)
 
 
 class Indicators(AssessmentView):

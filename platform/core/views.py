@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from core import health
 from core.access import has_permission, require
+from core.dates import BadQuery
 from core.forms import InitialPasswordForm, MemberAddForm, MemberRoleForm, TenantLoginForm, TenantRequestForm
 from core.middleware import SESSION_TENANT_KEY
 from core.plugins import active_plugin_slugs, registry
@@ -38,7 +39,11 @@ def tenant_page(perm: str):
 
                 return redirect_to_login(request.get_full_path())
             require(request.user, request.tenant, perm)
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except BadQuery as exc:  # a year or date out of range in the query string
+                context = {"field": exc.field, "message": exc.message}
+                return render(request, "core/bad_request.html", context, status=400)
 
         return wrapped
 
