@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.dates import past_record
 from core.roles import Perm
 from core.views import tenant_page
 from dossiers import services
@@ -20,11 +21,11 @@ DATE = forms.DateInput(attrs={"type": "date"})
 class PairingForm(forms.Form):
     cadre_name = forms.CharField(label=gettext_lazy("Cadre"), max_length=50)
     cadre_position = forms.CharField(label=gettext_lazy("Position"), max_length=100, required=False)
-    since = forms.DateField(label=gettext_lazy("Since"), required=False, widget=DATE)
+    since = forms.DateField(label=gettext_lazy("Since"), required=False, widget=DATE, validators=[past_record])
 
 
 class VisitForm(forms.Form):
-    visited_on = forms.DateField(label=gettext_lazy("Visited on"), widget=DATE)
+    visited_on = forms.DateField(label=gettext_lazy("Visited on"), widget=DATE, validators=[past_record])
     note = forms.CharField(label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
