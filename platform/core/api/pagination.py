@@ -1,3 +1,6 @@
+from functools import cache
+
+from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 
 
@@ -6,3 +9,22 @@ class Pagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+@cache
+def paginated(serializer_class: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The page ``Pagination`` answers, for the schema of a view that pages by hand (an ``APIView`` calling
+    ``Pagination().get_paginated_response``): ``extend_schema(responses=paginated(RowSerializer))``. drf-spectacular
+    describes the paging of generic list views itself; of an ``APIView`` it would say "an array"."""
+    name = serializer_class.__name__.removesuffix("Serializer")
+    return type(
+        f"Paginated{name}ListSerializer",
+        (serializers.Serializer,),
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+            "__module__": serializer_class.__module__,
+        },
+    )

@@ -76,6 +76,8 @@ class ConsentSerializer(serializers.ModelSerializer):
 
 class TransitionSerializer(serializers.ModelSerializer):
     by_username = _username("by")
+    # Blank on the first transition (a new draft comes from nowhere): the enum says so.
+    from_status = serializers.ChoiceField(choices=Dossier.Status.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = DossierTransition

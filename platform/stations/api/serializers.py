@@ -253,6 +253,8 @@ class FundEntrySerializer(serializers.ModelSerializer):
     balance_after = money(read_only=True)
     reversed_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     created_by_username = serializers.CharField(source="created_by.username", read_only=True)
+    # Blank on expenditures and reversals (only income has a source): the enum says so.
+    source = serializers.ChoiceField(choices=FundEntry.Source.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = FundEntry
