@@ -223,3 +223,37 @@ def test_pages_forms_refuse_recorded_dates_out_of_range(places, tenant_a, tenant
     assert _counts(tenant_a) == (1, 0, 0) and _counts(tenant_b) == (1, 0, 0)
     with schema_context(tenant_b.schema_name):
         assert FundAccount.objects.count() == 1
+
+
+def test_station_page_form_refuses_an_opening_date_out_of_range(places, tenant_a, tenant_b, persona, client_for):
+    a = places[tenant_a.short_code]
+    alice = client_for(tenant_a, persona("alice"))
+    for when in ("1800-01-01", FUTURE.isoformat()):
+        response = alice.post(
+            "/stations/new/",
+            {"unit": a["union"].pk, "kind": "virtual", "hotline": "12351", "established_on": when},
+        )
+        assert response.status_code == 400
+        assert "established_on" in response.context["form"].errors
+    assert _counts(tenant_a)[0] == 1 and _counts(tenant_b)[0] == 1
+
+
+def test_dossier_pages_refuse_assistance_and_pairings_out_of_range(standards, tenant_a, tenant_b, persona, client_for):
+    from dossiers.models import Assistance, Pairing
+
+    alice = persona("alice")
+    dossier = filed(tenant_a, alice)
+    page = client_for(tenant_a, alice)
+    for when in ("1800-01-01", FUTURE.isoformat()):
+        response = page.post(
+            f"/dossiers/{dossier.pk}/",
+            {"action": "assistance", "assistance-kind": "living", "assistance-amount": "100",
+             "assistance-given_on": when},
+        )  # fmt: skip
+        assert "given_on" in response.context["assistance_form"].errors
+        response = page.post(f"/dossiers/{dossier.pk}/pairings/", {"cadre_name": "张主席", "since": when}, follow=True)
+        shown = " ".join(str(m) for m in response.context["messages"])
+        assert ("2000-01-01" in shown) if when.startswith("1800") else ("不能晚于今天" in shown), shown
+    for tenant in (tenant_a, tenant_b):
+        with schema_context(tenant.schema_name):
+            assert not Assistance.objects.exists() and not Pairing.objects.exists()

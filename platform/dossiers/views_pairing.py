@@ -29,6 +29,10 @@ class VisitForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+def _form_error(form, name: str) -> str:
+    return f"{form.fields[name].label}: {' '.join(form.errors[name])}"
+
+
 def _done(request, action, success: str):
     try:
         action()
@@ -48,6 +52,8 @@ def pair(request, dossier_id: int):
             lambda: services.pair_cadre(request.user, request.tenant, dossier_id, **form.cleaned_data),
             _("The cadre is paired with the household."),
         )
+    elif "since" in form.errors:  # a start in the future or before the records (core.dates)
+        messages.error(request, _form_error(form, "since"))
     else:
         messages.error(request, _("Name the cadre."))
     return redirect("dossiers:dossier-detail", dossier_id=dossier_id)
@@ -75,6 +81,8 @@ def visit(request, pairing_id: int):
             lambda: services.log_pairing_visit(request.user, request.tenant, pairing_id, **form.cleaned_data),
             _("The visit is recorded."),
         )
+    elif form["visited_on"].value() and "visited_on" in form.errors:  # a date given but out of range
+        messages.error(request, _form_error(form, "visited_on"))
     else:
         messages.error(request, _("Give the date and a note of the visit."))
     return redirect("dossiers:dossier-detail", dossier_id=dossier_id)
