@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from assessment import services
 from assessment.models import DemonstrationNomination, Indicator, Inspection
-from core.api.pagination import Pagination, paginated
+from core.api.pagination import PAGE_PARAMETERS, Pagination, paginated
 from core.dates import query_year
 from core.roles import Perm
 from tenants.models import Tenant
@@ -159,7 +159,7 @@ class Indicators(AssessmentView):
 
     required_permissions = {"GET": Perm.VIEW_ROLLUPS, "POST": Perm.MANAGE_TENANTS}
 
-    @extend_schema(parameters=[YEAR], responses=paginated(IndicatorSerializer))
+    @extend_schema(parameters=[YEAR, *PAGE_PARAMETERS], responses=paginated(IndicatorSerializer))
     def get(self, request):
         return self.page(services.indicators(request.user, self.tenant, _year(request)), IndicatorSerializer)
 
@@ -188,7 +188,7 @@ class Inspections(AssessmentView):
 
     required_permissions = {"GET": Perm.VIEW_ROLLUPS, "POST": Perm.MANAGE_TENANTS}
 
-    @extend_schema(responses=paginated(InspectionSerializer))
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=paginated(InspectionSerializer))
     def get(self, request):
         return self.page(services.inspections(request.user, self.tenant), InspectionSerializer)
 
@@ -214,7 +214,7 @@ class Nominations(AssessmentView):
 
     required_permissions = {"GET": Perm.VIEW_HOME, "POST": Perm.STATIONS_MANAGE}
 
-    @extend_schema(responses=paginated(NominationSerializer))
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=paginated(NominationSerializer))
     def get(self, request):
         return self.page(services.nominations(request.user, self.tenant), NominationSerializer)
 

@@ -1,5 +1,6 @@
 from functools import cache
 
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 
@@ -28,3 +29,10 @@ def paginated(serializer_class: type[serializers.Serializer]) -> type[serializer
             "__module__": serializer_class.__module__,
         },
     )
+
+
+# The query parameters of a page, for the same views (a generic list view gets them from drf-spectacular).
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", int, description="A page number within the paginated result set."),
+    OpenApiParameter("page_size", int, description="Number of results to return per page (at most 500)."),
+]
