@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from django.urls import path
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -12,7 +10,8 @@ from rest_framework.views import APIView
 
 from assessment import services
 from assessment.models import DemonstrationNomination, Indicator, Inspection
-from core.api.pagination import Pagination
+from core.api.pagination import PAGE_PARAMETERS, Pagination, paginated
+from core.dates import query_year
 from core.roles import Perm
 from tenants.models import Tenant
 
@@ -152,10 +151,7 @@ YEAR = OpenApiParameter("year", int, description="The year (default: this year).
 
 
 def _year(request) -> int:
-    try:
-        return int(request.query_params.get("year") or timezone.localdate().year)
-    except ValueError:
-        raise serializers.ValidationError({"year": _("Enter a year.")}) from None
+    return query_year(request.query_params)
 
 
 class Indicators(AssessmentView):
@@ -163,7 +159,7 @@ class Indicators(AssessmentView):
 
     required_permissions = {"GET": Perm.VIEW_ROLLUPS, "POST": Perm.MANAGE_TENANTS}
 
-    @extend_schema(parameters=[YEAR], responses=IndicatorSerializer(many=True))
+    @extend_schema(parameters=[YEAR, *PAGE_PARAMETERS], responses=paginated(IndicatorSerializer))
     def get(self, request):
         return self.page(services.indicators(request.user, self.tenant, _year(request)), IndicatorSerializer)
 
@@ -192,7 +188,7 @@ class Inspections(AssessmentView):
 
     required_permissions = {"GET": Perm.VIEW_ROLLUPS, "POST": Perm.MANAGE_TENANTS}
 
-    @extend_schema(responses=InspectionSerializer(many=True))
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=paginated(InspectionSerializer))
     def get(self, request):
         return self.page(services.inspections(request.user, self.tenant), InspectionSerializer)
 
@@ -218,7 +214,7 @@ class Nominations(AssessmentView):
 
     required_permissions = {"GET": Perm.VIEW_HOME, "POST": Perm.STATIONS_MANAGE}
 
-    @extend_schema(responses=NominationSerializer(many=True))
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=paginated(NominationSerializer))
     def get(self, request):
         return self.page(services.nominations(request.user, self.tenant), NominationSerializer)
 

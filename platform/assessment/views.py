@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -17,8 +16,9 @@ from django.views.decorators.http import require_POST
 from assessment import services
 from assessment.models import Indicator
 from core.access import has_permission
+from core.dates import query_year
+from core.pages import form_errors_from, tenant_page
 from core.roles import Perm
-from core.views import form_errors_from, tenant_page
 from tenants.models import Tenant
 
 app_name = "assessment"
@@ -55,10 +55,7 @@ class NominateForm(forms.Form):
 
 
 def _year(request) -> int:
-    try:
-        return int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        return timezone.localdate().year
+    return query_year(request.GET)
 
 
 def _municipal(request):

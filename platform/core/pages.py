@@ -2,6 +2,7 @@
 
 - ``tenant_page(perm)``: a page on a tenant host — login required, then the permission (404 otherwise, the same
   answer as for a missing object).
+- ``can(request, perm)``: whether to show a button or a form.
 - ``get_or_404(queryset, pk)``: one row of a queryset that is already scoped to what the user may see.
 - ``posted(request)`` / ``status_for(*forms)``: bind a form on POST only; answer 400 when any form has errors.
 - ``form_errors_from(form, exc)``: a service's ``ValidationError`` shown at the form's fields.
@@ -19,9 +20,11 @@ from urllib.parse import quote
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
-from core.access import require
+from core.access import has_permission, require
+from core.dates import BadQuery
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -39,11 +42,20 @@ def tenant_page(perm: str):
 
                 return redirect_to_login(request.get_full_path())
             require(request.user, request.tenant, perm)
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except BadQuery as exc:  # a year or date out of range in the query string
+                context = {"field": exc.field, "message": exc.message}
+                return render(request, "core/bad_request.html", context, status=400)
 
         return wrapped
 
     return decorator
+
+
+def can(request, perm: str) -> bool:
+    """Whether the request's user holds `perm` on the request's tenant (for showing a button or a form)."""
+    return has_permission(request.user, getattr(request, "tenant", None), perm)
 
 
 def get_or_404(queryset, pk):

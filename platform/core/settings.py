@@ -246,6 +246,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.IsTenantMember"],
+    # JSON within size and depth limits (core.api.parsers); forms and uploads as DRF parses them.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -255,6 +261,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
 }
+# A JSON request body: at most this many bytes and this many levels of nested objects and lists.
+BANGFU_JSON_MAX_BYTES = int(os.environ.get("BANGFU_JSON_MAX_BYTES", str(1024 * 1024)))
+BANGFU_JSON_MAX_DEPTH = int(os.environ.get("BANGFU_JSON_MAX_DEPTH", "32"))
+# Years a query may ask for (?year=, ?start=): the platform holds nothing before 2000; beyond 2100 is a typo.
+BANGFU_YEAR_MIN = 2000
+BANGFU_YEAR_MAX = 2100
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bangfu API",
     "DESCRIPTION": "帮扶工作平台 API — every path is served on a tenant's host and sees only that tenant.",

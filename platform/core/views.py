@@ -7,7 +7,6 @@ Views stay thin: they parse forms and call the services in ``tenants.services``,
 from __future__ import annotations
 
 import time
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +20,6 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from core import health, twofactor
-from core.access import has_permission, require
 from core.auth import LoginThrottle
 from core.forms import (
     InitialPasswordForm,
@@ -32,40 +30,12 @@ from core.forms import (
     TenantRequestForm,
 )
 from core.middleware import SESSION_TENANT_KEY
+from core.pages import can, form_errors_from, tenant_page
 from core.plugins import active_plugin_slugs, registry
 from core.roles import Perm
 from core.signals import exports, home_todos
 from tenants import services
 from tenants.models import Membership, ProvisioningJob, Tenant
-
-
-def tenant_page(perm: str):
-    """A page on a tenant host: login required, then `perm` (404 otherwise, as for a missing object)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if request.tenant is None:
-                raise Http404
-            if not request.user.is_authenticated:
-                from django.contrib.auth.views import redirect_to_login
-
-                return redirect_to_login(request.get_full_path())
-            require(request.user, request.tenant, perm)
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def form_errors_from(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
 
 # ---------------------------------------------------------------------------------------------------- login
 PENDING_2FA_KEY = "bangfu_2fa_pending"
@@ -358,7 +328,3 @@ def health_view(request):
 
 def landing(request):
     return render(request, "core/landing.html")
-
-
-def can(request, perm: str) -> bool:
-    return has_permission(request.user, getattr(request, "tenant", None), perm)

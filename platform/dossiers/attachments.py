@@ -25,8 +25,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import require
+from core.pages import tenant_page
 from core.roles import Perm
-from core.views import tenant_page
 from dossiers.models import Attachment
 from dossiers.services import access_dossier, visible_dossiers
 

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import past_record
 from dossiers import services
 from dossiers.models import Assistance, Dossier, HouseholdMember, ReviewTask
 from stations.models import FundAccount, Station, Unit
@@ -213,7 +214,7 @@ class AssistanceForm(forms.Form):
     amount = forms.CharField(
         label=_("Amount (yuan)"), max_length=20, required=False, help_text=_("Empty for help in kind.")
     )
-    given_on = forms.DateField(label=_("Given on"), required=False, widget=DATE_WIDGET)
+    given_on = forms.DateField(label=_("Given on"), required=False, widget=DATE_WIDGET, validators=[past_record])
     programme = forms.CharField(label=_("Programme"), max_length=100, required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
     fund_account = forms.ModelChoiceField(

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core.access import require
+from core.pages import can, form_errors_from, tenant_page
 from core.roles import Perm
 from core.signals import dossier_panels, panels
-from core.views import can, form_errors_from, tenant_page
 from dossiers import exporting, forms, services
 from dossiers.attachments import AttachmentForm
 from dossiers.models import (

@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from core.pages import tenant_page
 from core.roles import Perm
-from core.views import tenant_page
 from dossiers import importing
 from stations.exporting import content_disposition
 

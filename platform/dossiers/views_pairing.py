@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.dates import past_record
+from core.pages import tenant_page
 from core.roles import Perm
-from core.views import tenant_page
 from dossiers import services
 from dossiers.models import Pairing
 
@@ -20,12 +21,16 @@ DATE = forms.DateInput(attrs={"type": "date"})
 class PairingForm(forms.Form):
     cadre_name = forms.CharField(label=gettext_lazy("Cadre"), max_length=50)
     cadre_position = forms.CharField(label=gettext_lazy("Position"), max_length=100, required=False)
-    since = forms.DateField(label=gettext_lazy("Since"), required=False, widget=DATE)
+    since = forms.DateField(label=gettext_lazy("Since"), required=False, widget=DATE, validators=[past_record])
 
 
 class VisitForm(forms.Form):
-    visited_on = forms.DateField(label=gettext_lazy("Visited on"), widget=DATE)
+    visited_on = forms.DateField(label=gettext_lazy("Visited on"), widget=DATE, validators=[past_record])
     note = forms.CharField(label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def _form_error(form, name: str) -> str:
+    return f"{form.fields[name].label}: {' '.join(form.errors[name])}"
 
 
 def _done(request, action, success: str):
@@ -47,6 +52,8 @@ def pair(request, dossier_id: int):
             lambda: services.pair_cadre(request.user, request.tenant, dossier_id, **form.cleaned_data),
             _("The cadre is paired with the household."),
         )
+    elif "since" in form.errors:  # a start in the future or before the records (core.dates)
+        messages.error(request, _form_error(form, "since"))
     else:
         messages.error(request, _("Name the cadre."))
     return redirect("dossiers:dossier-detail", dossier_id=dossier_id)
@@ -74,6 +81,8 @@ def visit(request, pairing_id: int):
             lambda: services.log_pairing_visit(request.user, request.tenant, pairing_id, **form.cleaned_data),
             _("The visit is recorded."),
         )
+    elif form["visited_on"].value() and "visited_on" in form.errors:  # a date given but out of range
+        messages.error(request, _form_error(form, "visited_on"))
     else:
         messages.error(request, _("Give the date and a note of the visit."))
     return redirect("dossiers:dossier-detail", dossier_id=dossier_id)

@@ -8,7 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.pagination import Pagination
+from core.api.pagination import PAGE_PARAMETERS, Pagination, paginated
 from core.roles import Perm
 from exchange import services
 from exchange.models import Referral, Transfer
@@ -69,7 +69,7 @@ class ReceivedReferrals(ExchangeView):
 
     required_permission = Perm.DOSSIERS_FILE
 
-    @extend_schema(responses=ReferralSerializer(many=True))
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=paginated(ReferralSerializer))
     def get(self, request):
         return self.page(services.referrals_received(request.user, self.tenant), ReferralSerializer)
 
@@ -79,7 +79,7 @@ class SentReferrals(ExchangeView):
 
     required_permission = Perm.DOSSIERS_VIEW
 
-    @extend_schema(responses=ReferralSerializer(many=True))
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=paginated(ReferralSerializer))
     def get(self, request):
         return self.page(services.referrals_sent(request.user, self.tenant), ReferralSerializer)
 

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.access import has_permission
+from core.pages import form_errors_from, tenant_page
 from core.roles import Perm
-from core.views import form_errors_from, tenant_page
 from exchange import services
 from exchange.models import Referral
 from tenants.models import Tenant

@@ -38,9 +38,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import require
+from core.dates import query_date
+from core.pages import tenant_page
 from core.plugins import metrics_for
 from core.roles import Perm
-from core.views import tenant_page
 from rollups import exporting, services
 from rollups.models import Period, RollupFact, in_scopes
 
@@ -489,13 +490,13 @@ def _municipal(request):
 
 
 def _period(params) -> tuple[str, date]:
+    """The period asked for (``period``: month or year, ``start``: a day in it; this month by default). A start
+    outside the sane years answers 400 (``core.dates.BadQuery``): the coverage table also reads the years before it,
+    and ``date(-3, 1, 1)`` is no period."""
     kind = params.get("period", Period.MONTH)
     if kind not in Period.values:
         kind = Period.MONTH
-    try:
-        start = date.fromisoformat(params.get("start", ""))
-    except ValueError:
-        start = timezone.localdate()
+    start = query_date(params, "start")
     return kind, services.period_bounds(kind, start)[0]
 
 

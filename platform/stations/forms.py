@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import past_founding, past_record
 from stations import services
 from stations.models import CoverageTarget, FundEntry, ReceptionRecord, Station, Unit
 
@@ -24,10 +25,17 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+# Dates the model forms take that record what happened (core.dates: not in the future, not before a floor).
+PAST_DATE_FIELDS = {"established_on": past_founding, "closed_on": past_founding}
+
+
 def _formfield(model_field, **kwargs):
     if isinstance(model_field, models.URLField):
         kwargs["assume_scheme"] = "https"
-    return model_field.formfield(**kwargs)
+    field = model_field.formfield(**kwargs)
+    if field is not None and model_field.name in PAST_DATE_FIELDS:
+        field.validators.append(PAST_DATE_FIELDS[model_field.name])
+    return field
 
 
 class ServiceValidatedModelForm(forms.ModelForm):
@@ -109,7 +117,7 @@ class ReceptionForm(forms.Form):
     visitor_name = forms.CharField(label=_("Visitor"), max_length=50)
     visitor_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     employer = forms.ModelChoiceField(label=_("Employer"), queryset=Unit.objects.none(), required=False)
-    visited_at = forms.DateTimeField(label=_("Visited at"), widget=DATETIME_WIDGET)
+    visited_at = forms.DateTimeField(label=_("Visited at"), widget=DATETIME_WIDGET, validators=[past_record])
     category = forms.ChoiceField(label=_("Category"), choices=ReceptionRecord.Category.choices)
     request = forms.CharField(label=_("Request"), widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -171,7 +179,7 @@ class IncomeForm(forms.Form):
     donor = forms.CharField(
         label=_("Donor"), max_length=200, required=False, help_text=_("Required for named and paired donations.")
     )
-    booked_on = forms.DateField(label=_("Booked on"), required=False, widget=DATE_WIDGET)
+    booked_on = forms.DateField(label=_("Booked on"), required=False, widget=DATE_WIDGET, validators=[past_record])
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
@@ -179,7 +187,7 @@ class ExpenditureForm(forms.Form):
     amount = AmountField()
     purpose = forms.CharField(label=_("Purpose"), max_length=200)
     approver = forms.CharField(label=_("Approved by"), max_length=50)
-    booked_on = forms.DateField(label=_("Booked on"), required=False, widget=DATE_WIDGET)
+    booked_on = forms.DateField(label=_("Booked on"), required=False, widget=DATE_WIDGET, validators=[past_record])
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 

@@ -23,9 +23,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.access import require
+from core.dates import query_year
+from core.pages import can, form_errors_from, tenant_page
 from core.roles import Perm
 from core.signals import panels, station_panels, unit_panels
-from core.views import can, form_errors_from, tenant_page
 from stations import forms, services
 from stations.models import (
     CoverageTarget,
@@ -328,10 +329,7 @@ def unit_edit(request, unit_id: int):
 def coverage(request):
     today = timezone.localdate()
     years = forms.year_choices(today)
-    try:
-        year = int(request.GET.get("year", today.year))
-    except ValueError:
-        year = today.year
+    year = query_year(request.GET, default=today.year)
     if year not in years:
         year = today.year
     can_manage = can(request, Perm.STATIONS_MANAGE)

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from core.pages import tenant_page
 from core.roles import Perm
-from core.views import tenant_page
 from stations import exporting, importing
 from stations.services import access_account
 

@@ -13,6 +13,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.dates import BadQuery
+
 
 def _flatten(detail, prefix=None):
     if isinstance(detail, dict):
@@ -36,7 +38,9 @@ def _flatten(detail, prefix=None):
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, BadQuery):
+        exc = exceptions.ValidationError({exc.field: [exc.message]})
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )

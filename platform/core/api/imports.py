@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,8 +27,8 @@ class ImportResultSerializer(serializers.Serializer):
 class ImportProblemSerializer(serializers.Serializer):
     field = serializers.CharField(allow_null=True)
     row = serializers.IntegerField(allow_null=True, help_text="The row number as Excel shows it; null for the file.")
-    column = serializers.CharField(allow_null=True, help_text="The column's header as written in the file.")
-    cell = serializers.CharField(allow_null=True, help_text="The cell reference, e.g. D5.")
+    column = serializers.CharField(allow_null=True, help_text="The column's header as written in the file; or null.")
+    cell = serializers.CharField(allow_null=True, help_text="The cell reference, e.g. D5; null for the file.")
     reason = serializers.CharField()
     code = serializers.CharField()
 
@@ -60,8 +59,13 @@ class SpreadsheetImportView(APIView):
 
     def post(self, request):
         upload = request.FILES.get("file")
-        if upload is None:
-            raise ValidationError({"file": [_("Choose an Excel file (.xlsx) to upload.")]})
+        if upload is None:  # the import's error shape, as the schema says: no row, column or cell
+            problem = {"field": "file", "row": None, "column": None, "cell": None, "code": "required"}
+            reason = _("Choose an Excel file (.xlsx) to upload.")
+            return Response(
+                {"detail": _("Invalid input."), "errors": [{**problem, "reason": reason}]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         report = self.importer(request.user, request._request.tenant, upload)
         if not report.ok:
             errors = [

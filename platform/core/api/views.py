@@ -257,7 +257,7 @@ class PluginViewSet(viewsets.ViewSet):
 
 
 class TenantSerializer(serializers.ModelSerializer):
-    parent = serializers.PrimaryKeyRelatedField(read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # null: the municipal union
     domain = serializers.SerializerMethodField()
 
     class Meta:

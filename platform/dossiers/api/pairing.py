@@ -6,6 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.dates import past_record
 from core.roles import Perm
 from dossiers import services
 from dossiers.api.serializers import PairingSerializer, PairingVisitSerializer
@@ -14,16 +15,16 @@ from dossiers.api.serializers import PairingSerializer, PairingVisitSerializer
 class PairRequest(serializers.Serializer):
     cadre_name = serializers.CharField(max_length=50)
     cadre_position = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    since = serializers.DateField(required=False, allow_null=True, default=None)
+    since = serializers.DateField(required=False, allow_null=True, default=None, validators=[past_record])
 
 
 class VisitRequest(serializers.Serializer):
-    visited_on = serializers.DateField()
+    visited_on = serializers.DateField(validators=[past_record])
     note = serializers.CharField()
 
 
 class EndRequest(serializers.Serializer):
-    until = serializers.DateField(required=False, allow_null=True, default=None)
+    until = serializers.DateField(required=False, allow_null=True, default=None, validators=[past_record])
 
 
 class Pair(APIView):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.dates import past_record
 from core.pii import validate_resident_id
 from dossiers import services
 from dossiers.models import (
@@ -75,6 +76,8 @@ class ConsentSerializer(serializers.ModelSerializer):
 
 class TransitionSerializer(serializers.ModelSerializer):
     by_username = _username("by")
+    # Blank on the first transition (a new draft comes from nowhere): the enum says so.
+    from_status = serializers.ChoiceField(choices=Dossier.Status.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = DossierTransition
@@ -336,7 +339,7 @@ class AssistanceInputSerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(choices=Assistance.Kind.choices)
     amount = money(required=False, help_text="As a string: “800.00”; 0 for help in kind.")
-    given_on = serializers.DateField(required=False, allow_null=True)
+    given_on = serializers.DateField(required=False, allow_null=True, validators=[past_record])
     programme = serializers.CharField(max_length=100, required=False, allow_blank=True)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
     fund_account = serializers.PrimaryKeyRelatedField(

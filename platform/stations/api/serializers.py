@@ -11,6 +11,7 @@ from datetime import date
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.dates import past_founding, past_record
 from stations import services
 from stations.models import (
     FundAccount,
@@ -131,6 +132,7 @@ class StationSerializer(serializers.ModelSerializer):
             "missing",
         ]
         read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"established_on": {"validators": [past_founding]}, "closed_on": {"validators": [past_founding]}}
 
 
 # --------------------------------------------------------------------------------------------- reception
@@ -204,7 +206,7 @@ class ReceptionRegisterSerializer(serializers.Serializer):
         queryset=Unit.objects.all(), required=False, allow_null=True, default=None
     )
     dossier_id = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
-    visited_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    visited_at = serializers.DateTimeField(required=False, allow_null=True, default=None, validators=[past_record])
     category = serializers.ChoiceField(choices=ReceptionRecord.Category.choices)
     request = serializers.CharField()
 
@@ -251,6 +253,8 @@ class FundEntrySerializer(serializers.ModelSerializer):
     balance_after = money(read_only=True)
     reversed_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     created_by_username = serializers.CharField(source="created_by.username", read_only=True)
+    # Blank on expenditures and reversals (only income has a source): the enum says so.
+    source = serializers.ChoiceField(choices=FundEntry.Source.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = FundEntry
@@ -280,7 +284,7 @@ class FundIncomeSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=FundEntry.Source.choices)
     donor = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    booked_on = serializers.DateField(required=False, allow_null=True, default=None)
+    booked_on = serializers.DateField(required=False, allow_null=True, default=None, validators=[past_record])
 
 
 class FundExpenditureSerializer(serializers.Serializer):
@@ -288,7 +292,7 @@ class FundExpenditureSerializer(serializers.Serializer):
     purpose = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     approver = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    booked_on = serializers.DateField(required=False, allow_null=True, default=None)
+    booked_on = serializers.DateField(required=False, allow_null=True, default=None, validators=[past_record])
 
 
 class FundReversalSerializer(serializers.Serializer):
