@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
@@ -37,8 +38,12 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from core.access import require
+from core.jobs.models import ImportJob
+from core.jobs.services import store_import_job
+from core.jobs.tasks import run_import
 from core.pages import no_store, tenant_page, xlsx_response
 from core.pii import mask_resident_id
+from worker.tasks import send_to_tenant
 
 MAX_FILE_SIZE = 5 * 1024 * 1024  # bytes, as uploaded
 MAX_UNPACKED_SIZE = 200 * 1024 * 1024  # bytes of XML inside the .xlsx (a zip): guards against zip bombs
@@ -312,9 +317,9 @@ def map_columns(header, report: ImportReport, importer: Importer) -> dict[int, t
     return columns
 
 
-def count_rows(data: bytes) -> int:
-    """The data rows of a checked workbook (empty rows not counted; 0 when it cannot be read): decides whether an
-    import runs at once or in the worker."""
+def count_rows(data: bytes, *, up_to: int | None = None) -> int:
+    """The data rows of a checked workbook (empty rows not counted; 0 when it cannot be read), counting stops past
+    ``up_to``: decides whether an import runs at once or in the worker."""
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
@@ -327,7 +332,13 @@ def count_rows(data: bytes) -> int:
             sheet.reset_dimensions()
         lines = sheet.iter_rows(values_only=True)
         next(lines, None)
-        return sum(1 for values in lines if values and any(cell_text(value) for value in values))
+        count = 0
+        for values in lines:
+            if values and any(cell_text(value) for value in values):
+                count += 1
+                if up_to is not None and count > up_to:
+                    break
+        return count
     finally:
         workbook.close()
 
@@ -350,8 +361,8 @@ class Importer:
     def __init__(self, actor, tenant, progress=None):
         self.actor = actor
         self.tenant = tenant
-        # progress(done, total): the worker records how far a large import has come
-        self.progress = progress or (lambda done, total: None)
+        # progress(rows read so far): the worker records how far a large import has come
+        self.progress = progress or (lambda done: None)
 
     # --- what a subclass declares
     def parse_row(self, number: int, raw: dict, report: ImportReport):  # pragma: no cover - abstract
@@ -405,7 +416,6 @@ class Importer:
             workbook.close()
         if not rows:
             return report
-        self.progress(0, len(rows))
         try:
             with transaction.atomic():
                 self.save_rows(rows, report)
@@ -418,7 +428,6 @@ class Importer:
             report.created = 0
             report.saved = []
             report.sort()
-        self.progress(len(rows), len(rows))
         return report
 
     def read_rows(self, workbook, report: ImportReport) -> list | None:
@@ -453,10 +462,33 @@ class Importer:
                 return None
             raw = {f: values[index] if index < len(values) else None for index, (f, _h, _l) in columns.items()}
             rows.append(self.parse_row(number, raw, report))
+            self.progress(len(rows))
         report.rows = len(rows)
         if not rows:
             report.add(None, None, self.empty_message, "empty")
         return rows
+
+
+# ------------------------------------------------------------------------------------------------ worker
+def start_import(importer_class: type[Importer], actor, tenant, file) -> ImportReport | ImportJob:
+    """Run an upload's import now, or — above ``settings.IMPORT_WORKER_THRESHOLD`` rows — store it as an
+    ``ImportJob`` sent to the worker once committed (a request should not hold thousands of rows' checks)."""
+    importer = importer_class(actor, tenant)
+    importer.check_permission()
+    report = ImportReport(importer)
+    data = read_upload(file, report, importer.max_file_size)
+    if data is None:
+        return report
+    threshold = settings.IMPORT_WORKER_THRESHOLD
+    rows = count_rows(data, up_to=threshold)
+    if rows <= threshold:
+        return importer.run_checked(data, report)
+    rows = count_rows(data)
+    name = str(getattr(file, "name", "") or "").rsplit("/", 1)[-1]
+    job = store_import_job(importer_class, actor, data, file_name=name, rows=rows)
+    # The worker must find the job: it is sent only once the row is committed.
+    transaction.on_commit(lambda: send_to_tenant(run_import, tenant, args=[job.pk]))
+    return job
 
 
 # -------------------------------------------------------------------------------------------------- template
@@ -496,7 +528,9 @@ def import_pages(importer_class: type[Importer], route: str, name: str, *, done:
         form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
         report = None
         if request.method == "POST" and form.is_valid():
-            report = importer_class(request.user, request.tenant).run(form.cleaned_data["file"])
+            report = start_import(importer_class, request.user, request.tenant, form.cleaned_data["file"])
+            if isinstance(report, ImportJob):
+                return redirect("jobs:import-job", job_id=report.pk)
             if report.ok:
                 messages.success(request, report.summary())
                 return redirect(done)

@@ -575,9 +575,8 @@ class DossierImporter(Importer):
         households = _group(rows, report)
         report.counts["households"] = len(households)
         _check_file(self.actor, self.tenant, households, report)
-        for done, household in enumerate(households, start=1):
+        for household in households:
             _file(self.actor, self.tenant, household, report)
-            self.progress(sum(len(h.rows) for h in households[:done]) if done % 50 == 0 else 0, len(rows))
         if report.ok:
             report.created = len(report.saved)
             report.counts["members"] = sum(len(h.rows) for h in households)

@@ -1,19 +1,24 @@
 """The shape of every spreadsheet import over the API (units, dossiers, …): a multipart ``file``, all or nothing.
 
-201 ``{"created": n}``, or 400 with the API's error body whose errors also carry the row (as Excel numbers it),
-the column's header and the cell: ``{"detail", "errors": [{"field": "file", "row": 5, "column": "…", "cell": "D5",
-"reason": "…", "code": "…"}]}``. ``import_api_view(SomeImporter, operation_id=…, tags=…, example=(column, reason))``
-makes the view of an app's ``core.importing.Importer``; no app writes its own.
+201 ``{"created": n}``; 202 ``{"job", "status", "url"}`` when the file is large enough for the worker; or 400
+with the API's error body whose errors also carry the row (as Excel numbers it), the column's header and the
+cell: ``{"detail", "errors": [{"field": "file", "row": 5, "column": "…", "cell": "D5", "reason": "…",
+"code": "…"}]}``. ``import_api_view(SomeImporter, operation_id=…, tags=…, example=(column, reason))`` makes the
+view of an app's ``core.importing.Importer``; no app writes its own.
 """
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from core.importing import start_import
+from core.jobs.models import ImportJob
 
 
 class ImportUploadSerializer(serializers.Serializer):
@@ -22,6 +27,12 @@ class ImportUploadSerializer(serializers.Serializer):
 
 class ImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
+
+
+class ImportQueuedSerializer(serializers.Serializer):
+    job = serializers.IntegerField(help_text="The import job; large files are imported by the worker.")
+    status = serializers.CharField()
+    url = serializers.CharField(help_text="The job's page; with Accept: application/json, its progress.")
 
 
 class ImportProblemSerializer(serializers.Serializer):
@@ -65,7 +76,10 @@ class ImportAPIView(APIView):
                 {"detail": _("Invalid input."), "errors": [{**problem, "reason": reason}]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        report = self.importer_class(request.user, request._request.tenant).run(upload)
+        report = start_import(self.importer_class, request.user, request._request.tenant, upload)
+        if isinstance(report, ImportJob):  # a large file: the worker imports it; the job's page shows how far
+            url = reverse("jobs:import-job", kwargs={"job_id": report.pk})
+            return Response({"job": report.pk, "status": report.status, "url": url}, status=status.HTTP_202_ACCEPTED)
         if not report.ok:
             errors = [
                 {"field": "file", "row": e.row, "column": e.column, "cell": e.cell, "reason": e.reason, "code": e.code}
@@ -82,7 +96,7 @@ def import_api_view(importer_class, *, operation_id: str, tags: list[str], examp
         tags=tags,
         description=(importer_class.__doc__ or "").strip() + " Nothing is created unless every row is valid.",
         request={"multipart/form-data": ImportUploadSerializer},
-        responses={201: ImportResultSerializer, 400: ImportErrorSerializer},
+        responses={201: ImportResultSerializer, 202: ImportQueuedSerializer, 400: ImportErrorSerializer},
         examples=[bad_row_example(*example)],
     )
 
