@@ -176,3 +176,26 @@ def test_the_real_worker_imports_a_large_file_in_its_tenant(
     other = f'"{tenant_b.schema_name}"'
     assert committed(f"SELECT count(*) FROM {other}.stations_unit WHERE name LIKE %s", ["企业%"]) == [(0,)]
     assert committed(f"SELECT count(*) FROM {other}.jobs_importjob") == [(0,)]
+
+
+def test_a_large_dossier_import_keeps_id_numbers_masked_on_the_job(
+    low_threshold, tenant_a, tenant_b, persona, client_for, django_capture_on_commit_callbacks
+):
+    from tests.test_dossiers_import import enterprise, good_people, upload, wrong_check
+
+    enterprise(tenant_a)
+    people = good_people()
+    bad = wrong_check(people[1]["id_number"])
+    people[1]["id_number"] = bad
+    page = client_for(tenant_a, persona("alice"))
+    with django_capture_on_commit_callbacks():
+        response = page.post("/dossiers/import/", {"file": upload(people)})
+    assert response.status_code == 302
+    (job,) = jobs_of(tenant_a)
+    with schema_context(tenant_a.schema_name):
+        assert jobs.run_import_job(job.pk, tenant_a) == "failed"
+    body = page.get(response["Location"], HTTP_ACCEPT="application/json").content.decode()
+    html = page.get(response["Location"]).content.decode()
+    for text in (body, html):
+        assert "D3" in text and bad not in text and bad[:17] not in text
+    assert jobs_of(tenant_b) == [] and client_for(tenant_b, persona("bob")).get(response["Location"]).status_code == 404
