@@ -154,9 +154,11 @@ def test_small_uploads_still_import_at_once(low_threshold, tenant_a, tenant_b, p
 # -------------------------------------------------------------------------------------------- real worker
 @pytest.mark.worker
 def test_the_real_worker_imports_a_large_file_in_its_tenant(
-    committed, celery_worker_process, tenant_a, tenant_b, persona
+    no_rollup_state, celery_worker_process, tenant_a, tenant_b, persona
 ):
-    """The job is committed (the worker reads it on its own connection), sent to tenant A, and run there."""
+    """The job is committed (the worker reads it on its own connection), sent to tenant A, and run there. The units
+    it commits are logged for the rollups too: ``no_rollup_state`` clears that log after the test."""
+    committed = no_rollup_state
     schema = tenant_a.schema_name
     jobs_table, units_table = f'"{schema}".jobs_importjob', f'"{schema}".stations_unit'
     clear_units = (f"DELETE FROM {units_table} WHERE name LIKE %s", ["企业%"])
