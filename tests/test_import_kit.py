@@ -13,11 +13,10 @@ from openpyxl import Workbook
 from core import importing as kit
 from core.jobs import services as jobs
 from core.jobs.models import ImportJob
-from core.jobs.tasks import run_import
 from stations.importing import COLUMNS
 from stations.models import Unit
 from tests.checkdigits import credit_code_check
-from worker.tasks import send_to_tenant
+from worker.tasks import run_import, send_to_tenant
 
 HEADER = [column.header for column in COLUMNS]
 TIMEOUT = 60

@@ -206,6 +206,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # Spreadsheet imports of more data rows than this run in the worker, with progress (core.importing.start_import).
 IMPORT_WORKER_THRESHOLD = int(os.environ.get("BANGFU_IMPORT_WORKER_THRESHOLD", "300"))
+IMPORT_JOB_SENDER = "worker.tasks.send_import_job"  # sends a stored ImportJob to the worker, in its tenant
 
 # ------------------------------------------------------------------------------------------------- auth
 AUTH_USER_MODEL = "core.User"
