@@ -269,7 +269,9 @@ router = DefaultRouter()
 router.register("members", MemberViewSet, basename="member")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("plugin-activations", PluginViewSet, basename="plugin-activation")
-router.register("tenants", TenantViewSet, basename="tenant")
+# Not basename "tenant": its "tenant-list" would take the name of the tenants page, and the menu item and the
+# provisioning page's way back would lead to the API.
+router.register("tenants", TenantViewSet, basename="api-tenant")
 router.register("provisioning-jobs", ProvisioningJobViewSet, basename="provisioning-job")
 
 urlpatterns = router.urls

@@ -74,3 +74,25 @@ def test_a_transfer_is_announced_to_the_sender_only(standards, tenant_a, tenant_
     finally:
         core_signals.dossier_transferred.disconnect(dispatch_uid="test_layers_transfer")
     assert heard == [(tenant_a.pk, tenant_b.pk, dossier.pk, transfer.to_dossier_id, True)]
+
+
+def test_the_tenants_app_declares_its_pages_at_the_root(tenant_a, tenant_b, municipal, persona, client_for, api_for):
+    from django.urls import reverse
+
+    from core.plugins import registry
+
+    tenants_app, core_app = registry.get_app("tenants"), registry.get_app("core")
+    assert (tenants_app.url_prefix, tenants_app.url_namespace) == ("", None)
+    assert [item.url_name for item in tenants_app.menu_items] == ["members", "plugins", "tenant-list"]
+    assert not {"members", "plugins", "tenant-list"} & {item.url_name for item in core_app.menu_items}
+    assert (reverse("members"), reverse("plugins"), reverse("tenant-list")) == ("/members/", "/plugins/", "/tenants/")
+    # Mounted through the registry, the pages and the API still show each union only its own members.
+    page = client_for(tenant_a, persona("alice")).get("/members/")
+    assert page.status_code == 200 and "alice" in page.text and "bob" not in page.text
+    assert 'href="/members/"' in page.text  # the menu item, declared by the tenants app
+    names = [row["username"] for row in api_for(tenant_b, persona("bob")).get("/api/members/").json()["results"]]
+    assert "bob" in names and "alice" not in names
+    assert client_for(tenant_b, persona("alice")).get("/members/").status_code in (302, 403, 404)
+    # The city's menu leads to the tenants page, not to the API's list of the same name it once shadowed.
+    home = client_for(municipal, persona("mayor")).get("/")
+    assert 'href="/tenants/"' in home.text and 'href="/api/tenants/"' not in home.text
