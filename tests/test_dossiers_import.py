@@ -279,13 +279,13 @@ def test_files_that_are_not_xlsx_are_refused(tenant_a, tenant_b, persona, name, 
 
 
 def test_size_and_row_limits(tenant_a, tenant_b, persona, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    monkeypatch.setattr(importing.DossierImporter, "max_rows", 3)
     people = good_people()[3:5] + good_people()[5:7]
     report = run_import(tenant_a, persona("alice"), upload(people))
     assert [e.code for e in report.errors] == ["too_many_rows"] and "3" in report.errors[0].reason
     assert run_import(tenant_a, persona("alice"), upload(good_people()[3:5])).ok
 
-    monkeypatch.setattr(importing, "MAX_FILE_SIZE", 1024)
+    monkeypatch.setattr(importing.DossierImporter, "max_file_size", 1024)
     big = upload(people)
     assert big.size > 1024
     report = run_import(tenant_b, persona("bob"), big)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from openpyxl import Workbook, load_workbook
 
+from core import importing as kit
 from stations import importing
 from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, Unit
 from stations.validators import validate_uscc
@@ -227,13 +228,13 @@ def test_files_that_are_not_xlsx_are_refused(tenant_a, tenant_b, persona, name, 
 
 
 def test_size_and_row_limits(tenant_a, tenant_b, persona, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    monkeypatch.setattr(importing.UnitImporter, "max_rows", 3)
     rows = [[f"社区{i}", "社区村", "", "", None, "", "", "", "", ""] for i in range(4)]
     report = run_import(tenant_a, persona("alice"), upload(rows))
     assert [e.code for e in report.errors] == ["too_many_rows"] and "3" in report.errors[0].reason
     assert run_import(tenant_a, persona("alice"), upload(rows[:3])).ok  # exactly the limit is fine
 
-    monkeypatch.setattr(importing, "MAX_FILE_SIZE", 1024)
+    monkeypatch.setattr(importing.UnitImporter, "max_file_size", 1024)
     big = upload(rows)
     assert big.size > 1024
     report = run_import(tenant_b, persona("bob"), big)
@@ -481,7 +482,7 @@ def test_demo_for_an_enterprise_group_nests_subsidiaries(tenant_a, tenant_b, per
 
 
 def test_long_error_lists_are_cut_but_counted(tenant_a, tenant_b, persona, client_for, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_LISTED_ERRORS", 2)
+    monkeypatch.setattr(kit, "MAX_LISTED_ERRORS", 2)
     rows = [[f"企业{i}", "企业", "", bad_code(i), 10, "", "", "", "", ""] for i in range(4)]
     report = run_import(tenant_a, persona("alice"), upload(rows))
     assert (len(report.errors), report.error_count, report.unlisted) == (2, 4, 2)

@@ -106,3 +106,17 @@ def ping() -> dict:
     import platform
 
     return {"pong": True, "platform": platform.system(), "schema": connection.schema_name}
+
+
+@tenant_task(name="jobs.run_import")
+def run_import(job_id: int) -> str:
+    """A large spreadsheet import (``core.jobs.ImportJob``) in the tenant it was sent to; answers its final status."""
+    from core.jobs.services import run_import_job
+
+    return run_import_job(job_id)
+
+
+def send_import_job(tenant, job_id: int) -> None:
+    """Send a stored import job to the worker (``settings.IMPORT_JOB_SENDER`` names this: the core sits below the
+    worker, so it never imports it)."""
+    send_to_tenant(run_import, tenant, args=[job_id])

@@ -77,6 +77,7 @@ SHARED_APPS = [
 CORE_TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.admin",
+    "core.jobs",
     "stations",
     "dossiers",
 ]
@@ -202,6 +203,10 @@ CELERY_BEAT_SCHEDULE = {
     "rollups-dispatch": {"task": "rollups.dispatch", "schedule": 60.0},
     "rollups-nightly": {"task": "rollups.nightly", "schedule": crontab(hour=2, minute=15)},
 }
+
+# Spreadsheet imports of more data rows than this run in the worker, with progress (core.importing.start_import).
+IMPORT_WORKER_THRESHOLD = int(os.environ.get("BANGFU_IMPORT_WORKER_THRESHOLD", "300"))
+IMPORT_JOB_SENDER = "worker.tasks.send_import_job"  # sends a stored ImportJob to the worker, in its tenant
 
 # ------------------------------------------------------------------------------------------------- auth
 AUTH_USER_MODEL = "core.User"

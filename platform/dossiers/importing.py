@@ -21,65 +21,69 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from core.access import require
+from core.importing import (
+    XLSX_CONTENT_TYPE,
+    Column,
+    Importer,
+    ImportReport,
+    cell_text,
+    finish_template,
+    header_key,
+    parse_bool,
+)
 from core.pii import blind_index, id_check_character, mask_resident_id, parse_resident_id
 from core.roles import Perm
 from dossiers import services
 from dossiers.models import Dossier, HouseholdMember
-from stations.importing import (
-    RowError,
-    cell_text,
-    finish_template,
-    header_key,
-    map_columns,
-    open_workbook,
-    parse_bool,
-)
 from stations.models import Unit
 from stations.services import visible_units
 
-MAX_FILE_SIZE = 5 * 1024 * 1024  # bytes, as uploaded
+__all__ = ["XLSX_CONTENT_TYPE", "DossierImporter", "header_key", "import_dossiers", "dossier_import_template"]
+
 MAX_ROWS = 20_000  # data rows (people), the header not counted
-MAX_COLUMNS = 60
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@dataclass(frozen=True)
-class Column:
-    field: str
-    header: str  # the template's (Chinese) header
-    aliases: tuple[str, ...]  # other names, compared case- and space-insensitively
-    household: bool = False  # a fact of the household (not of the row's person)
-
 
 COLUMNS = (
     Column(
         "household",
         "户编号",
         ("household", "household no", "household number", "household key", "household id", "户号", "家庭编号"),
+        required=True,
     ),
-    Column("relation", "与申请人关系", ("relation", "relationship", "relation to applicant", "与户主关系", "关系")),
-    Column("name", "姓名", ("name", "full name")),
+    Column(
+        "relation",
+        "与申请人关系",
+        ("relation", "relationship", "relation to applicant", "与户主关系", "关系"),
+        required=True,
+    ),
+    Column("name", "姓名", ("name", "full name"), required=True),
     Column(
         "id_number",
         "身份证号",
         ("id number", "resident id", "resident id number", "id card number", "id card", "身份证号码", "公民身份号码"),
+        required=True,
+        personal=True,
     ),
     Column("phone", "联系电话", ("phone", "telephone", "mobile", "phone number", "手机号码", "电话")),
     Column("monthly_income", "月收入", ("monthly income", "income", "月收入元")),
     Column("employed", "是否就业", ("employed", "is employed", "就业")),
     Column("schooling", "就学情况", ("schooling", "school", "education", "在校情况")),
     Column("employer", "工作单位", ("employer", "work unit", "workplace", "单位"), household=True),
-    Column("main_cause", "主要致困原因", ("main cause", "main cause of hardship", "致困原因"), household=True),
+    Column(
+        "main_cause",
+        "主要致困原因",
+        ("main cause", "main cause of hardship", "致困原因"),
+        required=True,
+        household=True,
+    ),
     Column("secondary_causes", "次要致困原因", ("secondary causes", "secondary cause", "other causes"), household=True),
     Column("accident_note", "意外致困说明", ("accident note", "what happened", "致困说明"), household=True),
     Column("housing", "住房情况", ("housing",), household=True),
@@ -92,19 +96,12 @@ COLUMNS = (
         "银行账号",
         ("bank account", "account number", "bank account number", "银行卡号"),
         household=True,
+        personal=True,
     ),
 )
 COLUMN_BY_FIELD = {column.field: column for column in COLUMNS}
-COLUMN_ORDER = {column.field: index for index, column in enumerate(COLUMNS)}
-REQUIRED_FIELDS = ("household", "relation", "name", "id_number", "main_cause")
 HOUSEHOLD_FIELDS = tuple(column.field for column in COLUMNS if column.household)
 MEMBER_COLUMNS = ("relation", "name", "id_number", "phone", "monthly_income", "employed", "schooling")
-
-HEADER_LOOKUP: dict[str, str] = {}
-for _column in COLUMNS:
-    HEADER_LOOKUP[header_key(_column.header)] = _column.field
-    for _alias in _column.aliases:
-        HEADER_LOOKUP[header_key(_alias)] = _column.field
 
 # ------------------------------------------------------------------------------------- words of the cells
 R, SCH, C = HouseholdMember.Relation, HouseholdMember.Schooling, Dossier.Cause
@@ -210,63 +207,6 @@ VOCABULARY["secondary_causes"] = VOCABULARY["main_cause"]
 CAUSE_SEPARATORS = re.compile(r"[,，、;；/／\s]+")
 
 
-# --------------------------------------------------------------------------------------------------- report
-@dataclass
-class DossierImportReport:
-    rows: int = 0  # data rows read (people; empty rows not counted)
-    households: int = 0
-    created: int = 0  # dossiers created (0 unless the whole file was imported)
-    members: int = 0  # people in the created dossiers
-    errors: list[RowError] = field(default_factory=list)
-    dossiers: list[Dossier] = field(default_factory=list)
-    # field → (header as written in the file, column letter)
-    column_names: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def add(self, row, column, reason, code="invalid", column_letter=None) -> None:
-        error = RowError(row, column, _masked(str(reason)), code, column_letter)
-        if error not in self.errors:
-            self.errors.append(error)
-
-    def column_of(self, field_name: str | None) -> tuple[str | None, str | None]:
-        """The header as written in the file (the template's when the column is absent) and its letter."""
-        if field_name is None:
-            return None, None
-        if field_name in self.column_names:
-            return self.column_names[field_name]
-        column = COLUMN_BY_FIELD.get(field_name)
-        return (column.header if column else None), None
-
-    def add_for(self, row: int | None, field_name: str | None, reason, code="invalid") -> None:
-        header, letter = self.column_of(field_name)
-        self.add(row, header, reason, code, letter)
-
-    def summary(self) -> str:
-        if self.ok:
-            return ngettext(
-                "%(count)d household imported (%(people)d people).",
-                "%(count)d households imported (%(people)d people).",
-                self.created,
-            ) % {"count": self.created, "people": self.members}
-        return ngettext(
-            "Nothing was imported: the file has %(count)d problem.",
-            "Nothing was imported: the file has %(count)d problems.",
-            len(self.errors),
-        ) % {"count": len(self.errors)}
-
-
-# Anything in a message that looks like a resident ID number (or a long account number) is shown masked: a message
-# may quote a cell, and a cell may hold a number that was typed into the wrong column.
-LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15,30})(?![0-9A-Za-z])")
-
-
-def _masked(text: str) -> str:
-    return LONG_NUMBER.sub(lambda match: mask_resident_id(match.group(0)), text)
-
-
 @dataclass
 class _Row:
     number: int  # as Excel numbers it
@@ -288,83 +228,6 @@ class _Household:
     @property
     def first_row(self) -> int:
         return self.rows[0].number
-
-
-# ---------------------------------------------------------------------------------------------- entry point
-def import_dossiers(actor, tenant, file) -> DossierImportReport:
-    """Import the households of an .xlsx upload (a Django UploadedFile, a binary file object or bytes) as draft
-    dossiers. ``report.ok`` says whether all of them were created or nothing was."""
-    require(actor, tenant, Perm.DOSSIERS_EDIT)
-    report = DossierImportReport()
-    workbook = open_workbook(file, report, MAX_FILE_SIZE)
-    if workbook is None:
-        return report
-    try:
-        rows = _read_rows(workbook, report)
-    finally:
-        workbook.close()
-    if not rows:
-        return report
-    households = _group(rows, report)
-    report.households = len(households)
-    _check_file(actor, tenant, households, report)
-    with transaction.atomic():
-        for household in households:
-            _file(actor, tenant, household, report)
-        if not report.ok:
-            transaction.set_rollback(True)
-    if report.ok:
-        report.created = len(report.dossiers)
-        report.members = sum(len(h.rows) for h in households)
-    else:
-        report.dossiers = []
-        report.errors.sort(key=lambda e: (e.row or 0, COLUMN_ORDER.get(_field_of(report, e.column), 99)))
-    return report
-
-
-def _field_of(report: DossierImportReport, header: str | None) -> str | None:
-    for name, (text, _letter) in report.column_names.items():
-        if text == header:
-            return name
-    return HEADER_LOOKUP.get(header_key(header)) if header else None
-
-
-# ---------------------------------------------------------------------------------------------- reading
-def _read_rows(workbook, report: DossierImportReport) -> list[_Row] | None:
-    if not workbook.worksheets:
-        report.add(None, None, _("The workbook has no sheet."), "file")
-        return None
-    sheet = workbook.worksheets[0]
-    if hasattr(sheet, "reset_dimensions"):
-        sheet.reset_dimensions()  # files from some programs declare a wrong used range
-    lines = sheet.iter_rows(values_only=True)
-    header = next(lines, None)
-    if header is None or all(cell_text(value) == "" for value in header):
-        report.add(1, None, _("The first row must hold the column names, e.g. 户编号 and 身份证号."), "header")
-        return None
-    columns = map_columns(header, report, HEADER_LOOKUP, REQUIRED_FIELDS, COLUMN_BY_FIELD, MAX_COLUMNS)
-    if columns is None:
-        return None
-
-    rows: list[_Row] = []
-    for number, values in enumerate(lines, start=2):
-        if values is None or all(cell_text(value) == "" for value in values):
-            continue
-        if len(rows) >= MAX_ROWS:
-            report.errors.clear()
-            report.add(
-                None,
-                None,
-                _("The file has more than %(max)d rows; split it into smaller files.") % {"max": MAX_ROWS},
-                "too_many_rows",
-            )
-            return None
-        raw = {f: values[index] if index < len(values) else None for index, (f, _h, _l) in columns.items()}
-        rows.append(_parse_row(number, raw, report))
-    report.rows = len(rows)
-    if not rows:
-        report.add(None, None, _("The file has no people below the header row."), "empty")
-    return rows
 
 
 def _choice(name: str, value):
@@ -422,7 +285,7 @@ def _parse_money(value) -> Decimal:
     return amount
 
 
-def _parse_row(number: int, raw: dict, report: DossierImportReport) -> _Row:
+def _parse_row(number: int, raw: dict, report: ImportReport) -> _Row:
     row = _Row(number, cell_text(raw.get("household")), {}, {})
     member = row.member
 
@@ -537,7 +400,7 @@ def _yes_no_error(value) -> str:
 
 
 # --------------------------------------------------------------------------------------------- checking
-def _group(rows: list[_Row], report: DossierImportReport) -> list[_Household]:
+def _group(rows: list[_Row], report: ImportReport) -> list[_Household]:
     """The households in the order of their first row; each household's facts merged from its rows."""
     households: dict[str, _Household] = {}
     for row in rows:
@@ -569,7 +432,7 @@ def _group(rows: list[_Row], report: DossierImportReport) -> list[_Household]:
     return list(households.values())
 
 
-def _check_file(actor, tenant, households: list[_Household], report: DossierImportReport) -> None:
+def _check_file(actor, tenant, households: list[_Household], report: ImportReport) -> None:
     """The checks that need the whole file or the tenant's data."""
     try:
         units = visible_units(actor, tenant)
@@ -685,8 +548,66 @@ def _people_in_live_dossiers(actor, tenant, numbers: set[str]) -> dict[str, int]
     return found
 
 
+# ---------------------------------------------------------------------------------------------- importer
+class DossierImporter(Importer):
+    """Households (one row per member) as draft dossiers, each through ``services.file_dossier``."""
+
+    columns = COLUMNS
+    permission = Perm.DOSSIERS_EDIT
+    saved_as = "dossiers"
+    counted = ("households", "members")
+    max_rows = MAX_ROWS
+    max_columns = 60
+    header_hint = gettext_lazy("The first row must hold the column names, e.g. 户编号 and 身份证号.")
+    empty_message = gettext_lazy("The file has no people below the header row.")
+    title = gettext_lazy("Import dossiers")
+    intro = gettext_lazy(
+        "Upload an Excel workbook (.xlsx) of existing dossiers with one row per household member; the rows of one "
+        "household share its household number (户编号). Each household becomes a draft dossier. The file is imported "
+        "only if every row is correct: a file with any error imports nothing, and the problems are listed by row "
+        "number."
+    )
+
+    def parse_row(self, number: int, raw: dict, report: ImportReport) -> _Row:
+        return _parse_row(number, raw, report)
+
+    def save_rows(self, rows: list[_Row], report: ImportReport) -> None:
+        households = _group(rows, report)
+        report.counts["households"] = len(households)
+        _check_file(self.actor, self.tenant, households, report)
+        for household in households:
+            _file(self.actor, self.tenant, household, report)
+        if report.ok:
+            report.created = len(report.saved)
+            report.counts["members"] = sum(len(h.rows) for h in households)
+
+    def success_message(self, report: ImportReport) -> str:
+        return ngettext(
+            "%(count)d household imported (%(people)d people).",
+            "%(count)d households imported (%(people)d people).",
+            report.created,
+        ) % {"count": report.created, "people": report.members}
+
+    @classmethod
+    def column_help(cls) -> list[tuple[str, str]]:
+        return column_help()
+
+    @classmethod
+    def template(cls) -> bytes:
+        return dossier_import_template()
+
+
+def import_dossiers(actor, tenant, file) -> ImportReport:
+    """Import the households of an .xlsx upload (a Django UploadedFile, a binary file object or bytes) as draft
+    dossiers. ``report.ok`` says whether all of them were created or nothing was."""
+    return DossierImporter(actor, tenant).run(file)
+
+
+HEADER_LOOKUP = DossierImporter.header_lookup()
+
+
 # ------------------------------------------------------------------------------------------------ filing
-def _file(actor, tenant, household: _Household, report: DossierImportReport) -> None:
+def _file(actor, tenant, household: _Household, report: ImportReport) -> None:
     data = {name: value for name, value in household.data.items() if name not in household.bad}
     if "secondary_causes" in data:
         data["secondary_causes"] = list(data["secondary_causes"])
@@ -698,13 +619,13 @@ def _file(actor, tenant, household: _Household, report: DossierImportReport) -> 
     except DatabaseError:
         report.add_for(household.first_row, None, _("This household could not be saved; check its rows."), "database")
     else:
-        report.dossiers.append(dossier)
+        report.saved.append(dossier)
 
 
 MEMBER_KEY = re.compile(r"^members\.(\d+)\.(\w+)$")
 
 
-def _report_service_errors(exc: ValidationError, household: _Household, report: DossierImportReport) -> None:
+def _report_service_errors(exc: ValidationError, household: _Household, report: ImportReport) -> None:
     """Put the service's errors on the rows and columns they are about (skipping what was reported already)."""
     first = household.first_row
     if not hasattr(exc, "error_dict"):
@@ -860,5 +781,5 @@ def dossier_import_template() -> bytes:
     limits = _(
         "One row per person; the rows of a household share its 户编号. Only the first sheet is read; at most "
         "%(rows)d rows and %(size)d MB. A file with any error imports nothing."
-    ) % {"rows": MAX_ROWS, "size": MAX_FILE_SIZE // (1024 * 1024)}
+    ) % {"rows": MAX_ROWS, "size": DossierImporter.max_file_size // (1024 * 1024)}
     return finish_template(workbook, column_help(), limits, width=100)

@@ -12,45 +12,31 @@ Parents are named in 上级单位: a unit already in the tenant, or one defined 
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from openpyxl import Workbook, load_workbook
+from django.utils.translation import gettext_lazy, ngettext
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from core.access import require
+from core.importing import XLSX_CONTENT_TYPE, Column, Importer, ImportReport, cell_text, finish_template, parse_bool
 from core.roles import Perm
 from stations.models import Unit
 from stations.services import build_unit
 from stations.validators import normalize_uscc, uscc_check_character
 
-MAX_FILE_SIZE = 5 * 1024 * 1024  # bytes, as uploaded
-MAX_UNPACKED_SIZE = 200 * 1024 * 1024  # bytes of XML inside the .xlsx (a zip): guards against zip bombs
+__all__ = ["XLSX_CONTENT_TYPE", "UnitImporter", "import_units", "unit_import_template"]
+
 MAX_ROWS = 20_000  # data rows, the header not counted
-MAX_COLUMNS = 50
-MAX_LISTED_ERRORS = 1000  # a report lists at most this many problems (and counts the rest)
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@dataclass(frozen=True)
-class Column:
-    field: str  # Unit field
-    header: str  # the template's (Chinese) header
-    aliases: tuple[str, ...]  # English names, compared case- and space-insensitively
-
 
 COLUMNS = (
-    Column("name", "单位名称", ("name", "unit name", "unit")),
-    Column("kind", "单位类型", ("kind", "type", "unit type", "unit kind")),
+    Column("name", "单位名称", ("name", "unit name", "unit"), required=True),
+    Column("kind", "单位类型", ("kind", "type", "unit type", "unit kind"), required=True),
     Column("parent", "上级单位", ("parent", "parent unit", "parent name")),
     Column(
         "credit_code",
@@ -79,7 +65,6 @@ COLUMNS = (
     ),
 )
 COLUMN_BY_FIELD = {column.field: column for column in COLUMNS}
-REQUIRED_FIELDS = ("name", "kind")
 BOOLEAN_FIELDS = ("has_union", "union_is_sound", "above_designated_size", "without_premises")
 
 # 单位类型: the template's words, their common spellings with separators, and the English values/labels.
@@ -115,193 +100,11 @@ KIND_TEMPLATE_WORDS = {
     Unit.Kind.TOWNSHIP: "乡镇街道",
     Unit.Kind.COMMUNITY: "社区村",
 }
-TRUE_WORDS = {"是", "有", "y", "yes", "1", "true", "t"}
-FALSE_WORDS = {"否", "无", "n", "no", "0", "false", "f"}
-
-
-def map_columns(header, report, lookup: dict, required, column_by_field: dict, max_columns: int = MAX_COLUMNS):
-    """Match the header row to fields: {column index: (field, header as written, letter)}, or None after reporting
-    unknown, repeated and missing columns on row 1. Sets ``report.column_names``. Shared by every import."""
-    columns: dict[int, tuple[str, str, str]] = {}
-    for index, value in enumerate(header[:max_columns]):
-        text = cell_text(value)
-        if not text:
-            continue
-        letter = get_column_letter(index + 1)
-        found = lookup.get(header_key(text))
-        if found is None:
-            report.add(1, text, _("Unknown column; use the names of the template."), "header", letter)
-        elif found in {f for f, _h, _l in columns.values()}:
-            report.add(1, text, _("This column appears twice."), "header", letter)
-        else:
-            columns[index] = (found, text, letter)
-    present = {f for f, _h, _l in columns.values()}
-    for wanted in required:
-        if wanted not in present:
-            name = column_by_field[wanted].header
-            report.add(1, name, _("The column “%(name)s” is missing.") % {"name": name}, "header")
-    if not report.ok:
-        return None
-    report.column_names = {f: (h, letter) for f, h, letter in columns.values()}
-    return columns
-
-
-# --------------------------------------------------------------------------------------------------- report
-@dataclass(frozen=True)
-class RowError:
-    """One problem: the row as Excel numbers it (None for the whole file), the column's header as written in the
-    file (None when the problem is not about one column), and why."""
-
-    row: int | None
-    column: str | None
-    reason: str
-    code: str = "invalid"
-    column_letter: str | None = None
-
-    @property
-    def cell(self) -> str | None:
-        if self.row is None or self.column_letter is None:
-            return None
-        return f"{self.column_letter}{self.row}"
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0  # data rows read (empty rows not counted)
-    created: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    units: list[Unit] = field(default_factory=list)
-    error_count: int = 0  # all problems found; `errors` lists the first MAX_LISTED_ERRORS
-    # field → (header as written in the file, column letter)
-    column_names: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
-    _seen: set = field(default_factory=set, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return not self.error_count
-
-    @property
-    def unlisted(self) -> int:
-        return self.error_count - len(self.errors)
-
-    def add(self, row, column, reason, code="invalid", column_letter=None) -> None:
-        error = RowError(row, column, str(reason), code, column_letter)
-        if error in self._seen:
-            return
-        self._seen.add(error)
-        self.error_count += 1
-        if len(self.errors) < MAX_LISTED_ERRORS:
-            self.errors.append(error)
-
-    def clear_errors(self) -> None:
-        self.errors.clear()
-        self._seen.clear()
-        self.error_count = 0
-
-    def summary(self) -> str:
-        if self.ok:
-            return ngettext("%(count)d unit imported.", "%(count)d units imported.", self.created) % {
-                "count": self.created
-            }
-        return ngettext(
-            "Nothing was imported: the file has %(count)d problem.",
-            "Nothing was imported: the file has %(count)d problems.",
-            self.error_count,
-        ) % {"count": self.error_count}
-
-
-# ---------------------------------------------------------------------------------------------- reading
-def header_key(text) -> str:
-    text = str(text or "").strip()
-    text = re.sub(r"[（(].*?[）)]", "", text)  # "职工人数（人）", "Employees (count)"
-    text = text.replace("*", "").replace("＊", "")
-    return re.sub(r"[\s_\-]+", " ", text).strip().lower()
-
-
-HEADER_LOOKUP: dict[str, str] = {}
-for _column in COLUMNS:
-    HEADER_LOOKUP[header_key(_column.header)] = _column.field
-    for _alias in _column.aliases:
-        HEADER_LOOKUP[header_key(_alias)] = _column.field
-
-
-def _read_upload(file, max_size: int) -> tuple[bytes | None, str | None]:
-    """The uploaded bytes, or (None, reason) when the file is larger than ``max_size``."""
-    too_large = _("The file is larger than %(size)d MB; split it into smaller files.") % {
-        "size": max_size // (1024 * 1024)
-    }
-    size = getattr(file, "size", None)
-    if size is not None and size > max_size:
-        return None, too_large
-    if isinstance(file, bytes | bytearray):
-        data = bytes(file)
-    else:
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read(max_size + 1)
-    if len(data) > max_size:
-        return None, too_large
-    return data, None
-
-
-def open_workbook(file, report, max_size: int = MAX_FILE_SIZE):
-    """The upload as an openpyxl workbook (read-only), or None with the reason in ``report`` (too large, not an
-    .xlsx, damaged). Every spreadsheet import starts here."""
-    data, reason = _read_upload(file, max_size)
-    if reason is None:
-        reason = not_xlsx(file, data)
-    if reason is not None:
-        report.add(None, None, reason, "file")
-        return None
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
-        report.add(None, None, _("The workbook cannot be read; save it again as .xlsx and retry."), "file")
-        return None
-
-
-def not_xlsx(file, data: bytes) -> str | None:
-    name = str(getattr(file, "name", "") or "")
-    if data[:4] == b"\xd0\xcf\x11\xe0":
-        return _("This is an old Excel file (.xls). Open it in Excel or WPS and save it as .xlsx.")
-    if name and not name.lower().endswith(".xlsx"):
-        return _("Upload an Excel workbook (.xlsx); “%(name)s” is not one.") % {"name": name.rsplit("/", 1)[-1]}
-    if data[:2] != b"PK":
-        return _("This file is not an Excel workbook (.xlsx).")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_SIZE:
-                return _("The workbook is too large once unpacked; split it into smaller files.")
-    except zipfile.BadZipFile:
-        return _("This file is not an Excel workbook (.xlsx).")
-    return None
-
-
-def cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _parse_kind(value):
     word = re.sub(r"[\s/／、,，_\-]+", "", cell_text(value)).lower()
     return KIND_WORDS.get(word)
-
-
-def parse_bool(value):
-    """True / False, or None when the value is not a yes/no word."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value)
-    word = cell_text(value).lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    return None
 
 
 def _parse_count(value):
@@ -334,86 +137,12 @@ class _Row:
     bad_fields: set[str] = field(default_factory=set)  # columns already reported for this row
 
 
-def import_units(actor, tenant, file) -> ImportReport:
-    """Import the units of an .xlsx upload (a Django UploadedFile, a binary file object or bytes).
-
-    Returns the report; ``report.ok`` says whether the units were created (all of them) or nothing was."""
-    require(actor, tenant, Perm.STATIONS_MANAGE)
-    report = ImportReport()
-    workbook = open_workbook(file, report, MAX_FILE_SIZE)
-    if workbook is None:
-        return report
-    try:
-        with transaction.atomic():
-            rows = _read_rows(workbook, report)
-            if rows:  # None when the header or the size is wrong: then the rows are not worth checking
-                _validate(rows, report)
-            if rows and report.ok:
-                _save(rows, report)
-    except IntegrityError:
-        # Someone changed the units while we were importing (the same credit code saved meanwhile).
-        report.created = 0
-        report.units = []
-        report.add(None, None, _("The units changed while the file was imported; nothing was saved. Try again."))
-    finally:
-        workbook.close()
-    return report
-
-
-def _read_rows(workbook, report: ImportReport) -> list[_Row] | None:
-    """The non-empty rows below the header, each parsed (problems of single cells are in the report); None when
-    the file cannot be imported at all (no header, unknown columns, too many rows)."""
-    if not workbook.worksheets:
-        report.add(None, None, _("The workbook has no sheet."), "file")
-        return None
-    sheet = workbook.worksheets[0]
-    if hasattr(sheet, "reset_dimensions"):
-        sheet.reset_dimensions()  # files from some programs declare a wrong used range
-    lines = sheet.iter_rows(values_only=True)
-    header = next(lines, None)
-    if header is None or all(cell_text(value) == "" for value in header):
-        report.add(1, None, _("The first row must hold the column names, e.g. 单位名称 and 单位类型."), "header")
-        return None
-
-    columns = map_columns(header, report, HEADER_LOOKUP, REQUIRED_FIELDS, COLUMN_BY_FIELD)
-    if columns is None:
-        return None
-    rows: list[_Row] = []
-    for number, values in enumerate(lines, start=2):
-        if values is None or all(cell_text(value) == "" for value in values):
-            continue
-        if len(rows) >= MAX_ROWS:
-            report.clear_errors()
-            report.add(
-                None,
-                None,
-                _("The file has more than %(max)d rows; split it into smaller files.") % {"max": MAX_ROWS},
-                "too_many_rows",
-            )
-            return None
-        raw = {fld: values[index] if index < len(values) else None for index, (fld, _h, _l) in columns.items()}
-        rows.append(_parse_row(number, raw, report))
-    report.rows = len(rows)
-    if not rows:
-        report.add(None, None, _("The file has no units below the header row."), "empty")
-    return rows
-
-
-def _column_of(report: ImportReport, field_name: str) -> tuple[str, str | None]:
-    """The header text as written in the file (or the template's, when the column is absent) and its letter."""
-    if field_name in report.column_names:
-        return report.column_names[field_name]
-    column = COLUMN_BY_FIELD.get(field_name)
-    return (column.header if column else field_name), None
-
-
 def _parse_row(number: int, raw: dict, report: ImportReport) -> _Row:
     data: dict = {}
     row = _Row(number, data)
 
     def error(field_name, reason, code="invalid"):
-        header, letter = _column_of(report, field_name)
-        report.add(number, header, reason, code, letter)
+        report.add_for(number, field_name, reason, code)
         row.bad_fields.add(field_name)
 
     data["name"] = cell_text(raw.get("name"))
@@ -479,8 +208,7 @@ def _validate(rows: list[_Row], report: ImportReport) -> None:
         data = row.data
 
         def error(field_name, reason, code="invalid", row=row):
-            header, letter = _column_of(report, field_name)
-            report.add(row.number, header, reason, code, letter)
+            report.add_for(row.number, field_name, reason, code)
             row.bad_fields.add(field_name)
 
         # Parent: a unit of the tenant, or one on an earlier row.
@@ -565,8 +293,7 @@ def _validate(rows: list[_Row], report: ImportReport) -> None:
                 if field_name is None:
                     report.add(row.number, None, reason)
                 else:
-                    header, letter = _column_of(report, field_name)
-                    report.add(row.number, header, reason, "invalid", letter)
+                    report.add_for(row.number, field_name, reason)
         if row.unit is None:
             # Keep a placeholder so children still resolve their parent (their own errors are what matters).
             row.unit = Unit(name=data["name"], kind=data["kind"] or Unit.Kind.ENTERPRISE)
@@ -592,8 +319,53 @@ def _save(rows: list[_Row], report: ImportReport) -> None:
             if unit.parent is not None and unit.parent_id is None:
                 unit.parent = unit.parent  # the parent was saved at the previous level: take its id
         Unit.objects.bulk_create(units, batch_size=1000)
-    report.units = [row.unit for row in rows]
+    report.saved = [row.unit for row in rows]
     report.created = len(rows)
+
+
+class UnitImporter(Importer):
+    """Units, one per row; parents by name (in the tenant or on an earlier row)."""
+
+    columns = COLUMNS
+    permission = Perm.STATIONS_MANAGE
+    saved_as = "units"
+    max_rows = MAX_ROWS
+    header_hint = gettext_lazy("The first row must hold the column names, e.g. 单位名称 and 单位类型.")
+    empty_message = gettext_lazy("The file has no units below the header row.")
+    # Someone changed the units while we were importing (the same credit code saved meanwhile).
+    changed_message = gettext_lazy("The units changed while the file was imported; nothing was saved. Try again.")
+    title = gettext_lazy("Import units")
+    intro = gettext_lazy(
+        "Upload an Excel workbook (.xlsx) with one unit per row. The file is imported only if every row is correct: a "
+        "file with any error imports nothing, and the problems are listed by row number."
+    )
+
+    def parse_row(self, number: int, raw: dict, report: ImportReport) -> _Row:
+        return _parse_row(number, raw, report)
+
+    def save_rows(self, rows: list[_Row], report: ImportReport) -> None:
+        _validate(rows, report)
+        if report.ok:
+            _save(rows, report)
+
+    def success_message(self, report: ImportReport) -> str:
+        return ngettext("%(count)d unit imported.", "%(count)d units imported.", report.created) % {
+            "count": report.created
+        }
+
+    @classmethod
+    def column_help(cls) -> list[tuple[str, str]]:
+        explanations = _explanations()
+        return [(column.header, explanations[column.field]) for column in COLUMNS]
+
+    @classmethod
+    def template(cls) -> bytes:
+        return unit_import_template()
+
+
+def import_units(actor, tenant, file) -> ImportReport:
+    """Import the units of an .xlsx upload (a Django UploadedFile, a binary file object or bytes), all or nothing."""
+    return UnitImporter(actor, tenant).run(file)
 
 
 # -------------------------------------------------------------------------------------------------- template
@@ -640,7 +412,15 @@ def unit_import_template() -> bytes:
     sheet.add_data_validation(kinds)
     sheet.add_data_validation(yes_no)
 
-    explanations = {
+    explanations = _explanations()
+    limits = _(
+        "Only the first sheet is read; at most %(rows)d rows and %(size)d MB. A file with any error imports nothing."
+    ) % {"rows": UnitImporter.max_rows, "size": UnitImporter.max_file_size // (1024 * 1024)}
+    return finish_template(workbook, [(c.header, explanations[c.field]) for c in COLUMNS], limits, width=90)
+
+
+def _explanations() -> dict[str, str]:
+    return {
         "name": _("Required. The unit's full name."),
         "kind": _("Required. One of: %(choices)s.") % {"choices": "、".join(KIND_TEMPLATE_WORDS.values())},
         "parent": _("Optional. The name of a unit already in the system or on an earlier row of this sheet."),
@@ -652,25 +432,3 @@ def unit_import_template() -> bytes:
         "industry": _("Optional."),
         "without_premises": _("Enterprises only: 是 for a building-economy enterprise without premises."),
     }
-    limits = _(
-        "Only the first sheet is read; at most %(rows)d rows and %(size)d MB. A file with any error imports nothing."
-    ) % {"rows": MAX_ROWS, "size": MAX_FILE_SIZE // (1024 * 1024)}
-    return finish_template(workbook, [(c.header, explanations[c.field]) for c in COLUMNS], limits, width=90)
-
-
-def finish_template(workbook, column_help, limits: str, *, width: int) -> bytes:
-    """Add the instructions sheet (each column and what to enter, then the limits) and return the .xlsx bytes.
-    Shared by every import template."""
-    notes = workbook.create_sheet(_("Instructions")[:31])
-    notes.append([_("Column"), _("What to enter")])
-    for header, explanation in column_help:
-        notes.append([header, str(explanation)])
-    notes.append([])
-    notes.append([_("Limits"), limits])
-    notes.column_dimensions["A"].width = 20
-    notes.column_dimensions["B"].width = width
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
