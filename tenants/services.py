@@ -54,7 +54,7 @@ def _check_unit(tenant: Tenant, unit_id) -> None:
         return
     from django_tenants.utils import schema_context
 
-    from stations.models import Unit
+    from core.people.models import Unit
 
     with schema_context(tenant.schema_name):
         if not Unit.objects.filter(pk=unit_id).exists():

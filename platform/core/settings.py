@@ -77,6 +77,7 @@ SHARED_APPS = [
 CORE_TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.admin",
+    "core.people",  # org units and persons, which every later app points at
     "stations",
     "dossiers",
 ]
@@ -279,7 +280,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TenantKindEnum": "tenants.models.Tenant.Kind",
         "NewTenantKindEnum": "tenants.models.NEW_TENANT_KINDS",
-        "UnitKindEnum": "stations.models.Unit.Kind",
+        "UnitKindEnum": "core.people.models.Unit.Kind",
         "StationKindEnum": "stations.models.Station.Kind",
         "FundEntryKindEnum": "stations.models.FundEntry.Kind",
         "DossierStatusEnum": "dossiers.models.Dossier.Status",

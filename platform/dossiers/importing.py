@@ -31,6 +31,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.access import require
+from core.people.models import Unit
 from core.pii import blind_index, id_check_character, mask_resident_id, parse_resident_id
 from core.roles import Perm
 from dossiers import services
@@ -44,7 +45,6 @@ from stations.importing import (
     open_workbook,
     parse_bool,
 )
-from stations.models import Unit
 from stations.services import visible_units
 
 MAX_FILE_SIZE = 5 * 1024 * 1024  # bytes, as uploaded

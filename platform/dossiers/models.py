@@ -94,7 +94,7 @@ class Dossier(models.Model):
 
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     employer = models.ForeignKey(
-        "stations.Unit", verbose_name=_("employer"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "people.Unit", verbose_name=_("employer"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     station = models.ForeignKey(
         "stations.Station",

@@ -32,9 +32,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import signals as core_signals
-from core.access import has_permission, membership_for, require
+from core.access import has_permission, require
 from core.pii import blind_index, decrypt, encrypt, mask_resident_id, parse_resident_id
-from core.roles import Perm, Role
+from core.roles import Perm
+from core.scope import limit as limit_to_units
+from core.scope import units_for
 from dossiers.models import (
     Assistance,
     Consent,
@@ -97,14 +99,8 @@ def scope() -> str:
 # ------------------------------------------------------------------------------------------------ access
 def visible_dossiers(user, tenant):
     require(user, tenant, Perm.DOSSIERS_VIEW)
-    membership = membership_for(user, tenant)
-    dossiers = Dossier.objects.all()
-    if membership.unit_id is None or membership.role == Role.TENANT_ADMIN:
-        return dossiers
-    from stations.services import unit_subtree_ids
-
-    units = unit_subtree_ids(membership.unit_id)
-    return dossiers.filter(employer_id__in=units) | dossiers.filter(station__unit_id__in=units)
+    # A scoped member sees the dossiers of workers employed in, or received by a station of, her units.
+    return limit_to_units(Dossier.objects.all(), user, tenant, "employer", "station__unit")
 
 
 def access_dossier(user, tenant, dossier_id, *, for_update=False) -> Dossier:
@@ -345,8 +341,7 @@ def _check_scope(actor, tenant, dossier: Dossier) -> dict:
         errors["employer"] = [_("Choose a unit you work for.")]
     if dossier.station_id and not visible_stations(actor, tenant).filter(pk=dossier.station_id).exists():
         errors["station"] = [_("Choose a station you work at.")]
-    membership = membership_for(actor, tenant)
-    scoped = membership.unit_id is not None and membership.role != Role.TENANT_ADMIN
+    scoped = units_for(actor, tenant) is not None
     if scoped and not (dossier.employer_id or dossier.station_id) and not errors:
         errors["employer"] = [_("Give the employer or the station: your work is limited to one unit.")]
     return errors

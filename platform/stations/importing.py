@@ -28,10 +28,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.access import require
+from core.people.models import Unit
+from core.people.validators import normalize_uscc, uscc_check_character
 from core.roles import Perm
-from stations.models import Unit
 from stations.services import build_unit
-from stations.validators import normalize_uscc, uscc_check_character
 
 MAX_FILE_SIZE = 5 * 1024 * 1024  # bytes, as uploaded
 MAX_UNPACKED_SIZE = 200 * 1024 * 1024  # bytes of XML inside the .xlsx (a zip): guards against zip bombs
