@@ -70,6 +70,7 @@ SHARED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "pgtrigger",  # append-only tables declared on the model (core.people's audit and consent)
     "drf_spectacular",
     "drf_spectacular_sidecar",
 ]

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from core import signals as core_signals
 from core.access import has_permission, require
+from core.people.services import persons_by_index
 from core.pii import blind_index, decrypt, encrypt, mask_resident_id, parse_resident_id
 from core.roles import Perm
 from core.scope import limit as limit_to_units
@@ -297,6 +298,19 @@ def _is_constraint(exc: IntegrityError, name: str) -> bool:
     return getattr(diag, "constraint_name", None) == name
 
 
+def link_persons(tenant, dossier: Dossier, built: list[HouseholdMember]) -> None:
+    """Point each member at the union's one record of that person (core.people), made on first sight; the
+    applicant's record learns the employer."""
+    numbers = [decrypt(m.id_number_encrypted, scope()) for m in built]
+    persons = persons_by_index(tenant, [(m.name, n, m.phone) for m, n in zip(built, numbers, strict=True)])
+    for member in built:
+        member.person = persons.get(member.id_index)
+        is_applicant = member.relation == HouseholdMember.Relation.APPLICANT
+        if is_applicant and member.person and dossier.employer_id and member.person.unit_id is None:
+            member.person.unit_id = dossier.employer_id
+            member.person.save(update_fields=["unit"])
+
+
 def _claim_applicant(dossier: Dossier, built: list[HouseholdMember]) -> None:
     """Save the dossier with its applicant's blind index, refusing a second live dossier of the same person: first
     by asking (the usual case, with the existing dossier named), then by the unique index, which decides between
@@ -403,6 +417,7 @@ def file_dossier(actor, tenant, *, data: dict, members: list[dict], consents: li
     dossier.save()
     consented = _record_consents(actor, dossier, consents) if consents else set()
     built = _build_members(dossier, members, consented)
+    link_persons(tenant, dossier, built)
     HouseholdMember.objects.bulk_create(built)
     assess(dossier, built)
     _claim_applicant(dossier, built)
@@ -422,6 +437,7 @@ def update_dossier(actor, tenant, dossier_id, *, data: dict, members: list[dict]
     consented = _record_consents(actor, dossier, consents or [])
     if members is not None:
         built = _build_members(dossier, members, consented)
+        link_persons(tenant, dossier, built)
         dossier.members.all().delete()
         HouseholdMember.objects.bulk_create(built)
         index_dossier(tenant, dossier)

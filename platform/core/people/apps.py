@@ -13,3 +13,12 @@ class PeopleConfig(BangfuAppConfig):
     slug = "people"
     verbose_name = _("People and units")
     mounts_routes = False  # its pages stay with the apps that show units and persons
+
+    def ready(self):
+        # django-pgtrigger teaches Django's migrate and makemigrations about Meta.triggers; django-tenants'
+        # migrate (migrate_schemas) keeps its own autodetector, which Django 5.2 requires to be the same one.
+        from django.core.management.commands import makemigrations
+        from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
+
+        MigrateSchemasCommand.autodetector = makemigrations.Command.autodetector
+        super().ready()
