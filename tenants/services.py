@@ -52,12 +52,12 @@ def _check_unit(tenant: Tenant, unit_id) -> None:
     """A unit scope names a unit of this tenant (it lives in the tenant's schema, so no foreign key can say so)."""
     if unit_id is None:
         return
+    from django.apps import apps
     from django_tenants.utils import schema_context
 
-    from core.people.models import Unit
-
+    unit = apps.get_model("people", "Unit")  # by the app registry: the tenants app imports no tenant app
     with schema_context(tenant.schema_name):
-        if not Unit.objects.filter(pk=unit_id).exists():
+        if not unit.objects.filter(pk=unit_id).exists():
             raise ValidationError({"unit_id": _("This tenant has no such unit.")})
 
 

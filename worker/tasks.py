@@ -82,12 +82,16 @@ def send_to_tenant(task: Task, tenant, args=None, kwargs=None, **options):
 @shared_platform_task(name="worker.dispatch_to_tenants")
 def dispatch_to_tenants(task_name: str, plugin: str | None = None, kwargs: dict | None = None) -> int:
     """Send a tenant-scoped task to every active tenant (where `plugin` is active, when given)."""
-    from tenants.models import PluginActivation, Tenant
+    # The worker sits below the tenants app: it reaches the tenant model and the activations through the settings
+    # and the app registry, never by importing them.
+    from django_tenants.utils import get_public_schema_name, get_tenant_model
 
-    tenants = Tenant.objects.filter(is_active=True).exclude(schema_name="public")
+    from core.plugins import registry, tenants_where_active
+
+    tenants = get_tenant_model().objects.filter(is_active=True).exclude(schema_name=get_public_schema_name())
     if plugin:
-        active = PluginActivation.objects.filter(plugin=plugin, is_active=True).values("tenant_id")
-        tenants = tenants.filter(pk__in=active)
+        app_config = registry.get_app(plugin)
+        tenants = tenants_where_active(app_config, tenants) if app_config is not None else tenants.none()
     task = app.tasks[task_name]
     count = 0
     for tenant in tenants.only("pk", "schema_name").iterator():

@@ -1,9 +1,9 @@
 """The per-tenant Django admin: open to the tenant's administrators only, showing only the tenant's rows.
 
-It is mounted on tenant hosts at /admin/. The shared tables it shows (members, plugin activations) are filtered
-to the current tenant and read-only: their rules (a tenant keeps an administrator, a unit scope names a unit of the
-tenant, activating a plugin runs its hooks) live in ``tenants.services``, which the members and plugins pages call;
-a generic change form would go around them. Everything else it shows lives in the tenant's own schema.
+It is mounted on tenant hosts at /admin/; each app registers its models on ``tenant_admin_site`` in its
+``admin.py``. Shared tables that belong to a tenant (the tenants app's members and plugin activations) use
+:class:`TenantScopedAdmin`: filtered to the current tenant and read-only. Everything else it shows lives in the
+tenant's own schema.
 
 Its login is the tenant's own login page, so the admin gets the same throttle and second factor.
 """
@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from core.access import has_permission
 from core.roles import Perm
-from tenants.models import Membership, PluginActivation
 
 
 class TenantAdminSite(admin.AdminSite):
@@ -50,18 +49,3 @@ class TenantScopedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(Membership, site=tenant_admin_site)
-class MembershipAdmin(TenantScopedAdmin):
-    list_display = ["user", "role", "unit_id", "created_at"]
-    list_filter = ["role"]
-    search_fields = ["user__username", "user__full_name"]
-    fields = ["user", "role", "unit_id"]
-    # Members are managed on the members page; a user picker here would list every tenant's users.
-
-
-@admin.register(PluginActivation, site=tenant_admin_site)
-class PluginActivationAdmin(TenantScopedAdmin):
-    list_display = ["plugin", "is_active", "changed_at"]
-    fields = ["plugin", "is_active", "config"]

@@ -34,9 +34,10 @@ def _redis():
 
 
 def _worker():
-    from worker import app
+    # The worker's Celery app is the current one once any app's tasks are loaded; the core does not import it.
+    from celery import current_app
 
-    replies = app.control.ping(timeout=getattr(settings, "BANGFU_HEALTH_WORKER_TIMEOUT", 1.0))
+    replies = current_app.control.ping(timeout=getattr(settings, "BANGFU_HEALTH_WORKER_TIMEOUT", 1.0))
     if not replies:
         raise RuntimeError("no worker answered")
     return f"{len(replies)} worker(s) answered"

@@ -1,4 +1,5 @@
-"""The core app's menu items (the same ``menu_items`` convention as every app's ``navigation.py``)."""
+"""The core app's menu items (the same ``menu_items`` convention as every app's ``navigation.py``); the members,
+plugins and tenants pages are the tenants app's (``tenants.navigation``)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -7,8 +8,5 @@ from core.roles import Perm
 
 menu_items = [
     MenuItem(_("Home"), "home", Perm.VIEW_HOME, icon="home", weight=0),
-    MenuItem(_("Members"), "members", Perm.MANAGE_MEMBERS, icon="people", weight=900),
-    MenuItem(_("Plugins"), "plugins", Perm.MANAGE_PLUGINS, icon="puzzle", weight=910),
-    MenuItem(_("Tenants"), "tenant-list", Perm.MANAGE_TENANTS, icon="building", weight=920),
     MenuItem(_("Administration"), "tenant-admin:index", Perm.USE_ADMIN, icon="gear", weight=990),
 ]

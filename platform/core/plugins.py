@@ -7,7 +7,9 @@ two differences: it is switched on per tenant (``tenants.PluginActivation``) and
 it runs on. Resources are loaded **by convention** from fixed module paths inside the app, the same for both:
 
 =============================  ========================================================================
-``urls.py``                    ``urlpatterns``: pages, a plugin's under ``/plugins/<slug>/``
+``urls.py``                    ``urlpatterns``: pages, under ``/<slug>/`` (namespace ``<slug>``), a plugin's under
+                               ``/plugins/<slug>/`` (``plugins:<slug>``); a core app may set ``url_prefix`` and
+                               ``url_namespace`` (``""`` and ``None``: at the root, un-namespaced — the tenants app)
 ``api.py`` / ``api/urls.py``   ``urlpatterns``: API, a plugin's under ``/api/plugins/<slug>/``
 ``navigation.py``              ``menu_items``: :class:`MenuItem` s, each with its permission
 ``permissions.py``             ``permissions`` (``{"<slug>.<action>": label}``), ``roles`` (:class:`RoleSpec` s the
@@ -164,6 +166,10 @@ def public(view):
 
 
 # ----------------------------------------------------------------------------------------- the app configs
+#: The default of ``BangfuAppConfig.url_prefix`` and ``url_namespace``: derived from the app's slug.
+SLUG = "<slug>"
+
+
 def parse_version(text: str, what: str) -> Version:
     try:
         return Version(text)
@@ -181,6 +187,11 @@ class BangfuAppConfig(AppConfig):
     declares_platform_roles = False
     #: False for the core app, whose routes are the root URLconf that mounts every other app's.
     mounts_routes = True
+    #: Where a core app's pages are mounted and their namespace: ``SLUG`` stands for ``<slug>/`` and ``<slug>``.
+    #: ``url_prefix = ""`` with ``url_namespace = None`` puts them at the root with un-namespaced names (the tenants
+    #: app: ``/members/``, ``"members"``). A plugin's are always ``plugins/<slug>/`` and ``plugins:<slug>``.
+    url_prefix: str = SLUG
+    url_namespace: str | None = SLUG
 
     # Filled by load_resources().
     api_urlpatterns: list = []
@@ -198,6 +209,10 @@ class BangfuAppConfig(AppConfig):
 
     def ready(self):
         self.slug = self.slug or self.label
+        if self.url_prefix is SLUG:
+            self.url_prefix = f"{self.slug}/"
+        if self.url_namespace is SLUG:
+            self.url_namespace = self.slug
         self.load_resources()
         super().ready()
 

@@ -6,6 +6,7 @@ sums only, never a name or an ID. ``period`` is ``None`` (everything up to now) 
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
@@ -13,9 +14,8 @@ from core.plugins import Metric
 
 
 def _members_by_role(tenant, period):
-    from tenants.models import Membership
-
-    rows = Membership.objects.filter(tenant_id=tenant.pk).values("role").annotate(n=Count("id")).order_by("role")
+    membership = apps.get_model("tenants", "Membership")  # the core sits below the tenants app
+    rows = membership.objects.filter(tenant_id=tenant.pk).values("role").annotate(n=Count("id")).order_by("role")
     return [({"role": row["role"]}, row["n"]) for row in rows]
 
 

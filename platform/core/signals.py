@@ -138,6 +138,11 @@ dossier_changed = TenantSignal()
 named: ``tenant``, ``dossier``, ``new`` (True when the dossier was just created). The exchange keeps its index of
 people across unions from it."""
 
+visit_registering = TenantSignal()
+"""A station is about to register a visit. ``sender``: the ReceptionRecord model; named: ``tenant``, ``actor``,
+``dossier_id`` (the visitor's dossier, or None). A receiver checks the links its app owns and raises
+``ValidationError`` to refuse the visit (the dossiers app: the actor may see the dossier)."""
+
 app_switched = TenantSignal()
 """A plugin was switched on or off for a tenant (after its ``installed`` / ``uninstalled`` hook ran).
 ``sender``: the plugin's AppConfig class; named: ``tenant``, ``app`` (the AppConfig), ``active`` (the new state).

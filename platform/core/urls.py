@@ -1,6 +1,8 @@
-"""URLs of every tenant host: the core's own pages, then every app's routes mounted by the app contract.
+"""URLs of every tenant host: the core's own pages (login, two-factor, home, health, i18n, the API schema), then
+every app's routes mounted by the app contract.
 
-A core app's pages are mounted under ``/<slug>/`` (namespace ``<slug>``) and its API under ``/api/``; a plugin's
+A core app's pages are mounted under ``/<slug>/`` (namespace ``<slug>``), or where its ``url_prefix`` and
+``url_namespace`` say (the tenants app: at the root, un-namespaced), and its API under ``/api/``; a plugin's
 pages under ``/plugins/<slug>/`` (namespace ``plugins:<slug>``) and its API under ``/api/plugins/<slug>/``
 (namespace ``plugins-api:<slug>``). ``PluginGateMiddleware`` hides the routes of a plugin that is not active on
 the tenant, and every plugin route needs a signed-in member unless its view is marked ``core.plugins.public``
@@ -10,7 +12,6 @@ the tenant, and every plugin route needs a signed-in member unless its view is m
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
 
 from core import views
 from core.admin import tenant_admin_site
@@ -18,16 +19,13 @@ from core.api import views as api
 from core.plugins import registry
 from core.routes import guarded
 
-router = DefaultRouter()
-router.register("members", api.MemberViewSet, basename="member")
-router.register("invitations", api.InvitationViewSet, basename="invitation")
-router.register("plugin-activations", api.PluginViewSet, basename="plugin-activation")
-router.register("tenants", api.TenantViewSet, basename="tenant")
-router.register("provisioning-jobs", api.ProvisioningJobViewSet, basename="provisioning-job")
-
 mounted = [app for app in registry.apps() if app.mounts_routes]
 core_pages = [
-    path(f"{app.slug}/", include((app.page_urlpatterns, app.slug)))
+    # An app without a namespace (the tenants app) keeps its names as they are ("members", not "tenants:members").
+    path(
+        app.url_prefix,
+        include(app.page_urlpatterns if app.url_namespace is None else (app.page_urlpatterns, app.url_namespace)),
+    )
     for app in mounted
     if not app.is_plugin and app.page_urlpatterns
 ]
@@ -49,16 +47,8 @@ urlpatterns = [
     path("accounts/login/code/", views.login_code, name="login-code"),
     path("accounts/two-factor/", views.two_factor, name="two-factor"),
     path("accounts/logout/", views.logout_view, name="logout"),
-    path("members/", views.members, name="members"),
-    path("members/<int:membership_id>/role/", views.member_role, name="member-role"),
-    path("members/<int:membership_id>/remove/", views.member_remove, name="member-remove"),
-    path("invitations/", views.invitations, name="invitations"),
-    path("invitations/<int:invitation_id>/<str:answer>/", views.invitation_answer, name="invitation-answer"),
-    path("plugins/", views.plugins, name="plugins"),
-    path("plugins/", include((plugin_pages, "plugins"))),
-    path("tenants/", views.tenant_list, name="tenant-list"),
-    path("tenants/jobs/<uuid:job_id>/", views.provisioning_job, name="provisioning-job"),
     *core_pages,
+    path("plugins/", include((plugin_pages, "plugins"))),
     path("admin/", tenant_admin_site.urls),
     path("health/", views.health_view, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -66,7 +56,6 @@ urlpatterns = [
     path("api/auth/token/", api.ObtainTokenView.as_view(), name="api-token"),
     path("api/me/", api.MeView.as_view(), name="api-me"),
     path("api/plugins/", include((plugin_api, "plugins-api"))),
-    path("api/", include(router.urls)),
     *[path("api/", include(patterns)) for patterns in core_api],
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

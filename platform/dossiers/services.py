@@ -51,7 +51,6 @@ from dossiers.models import (
     ReviewCampaign,
     ReviewTask,
 )
-from exchange.services import index_dossier
 
 CENT = Decimal("0.01")
 RELATIVE_FACTOR = Decimal("1.5")
@@ -422,7 +421,7 @@ def file_dossier(actor, tenant, *, data: dict, members: list[dict], consents: li
     assess(dossier, built)
     _claim_applicant(dossier, built)
     _log(dossier, actor, S.DRAFT, _("Dossier opened."))
-    index_dossier(tenant, dossier, new=True)
+    core_signals.dossier_changed.send(Dossier, tenant=tenant, dossier=dossier, new=True)
     return dossier
 
 
@@ -440,7 +439,7 @@ def update_dossier(actor, tenant, dossier_id, *, data: dict, members: list[dict]
         link_persons(tenant, dossier, built)
         dossier.members.all().delete()
         HouseholdMember.objects.bulk_create(built)
-        index_dossier(tenant, dossier)
+        core_signals.dossier_changed.send(Dossier, tenant=tenant, dossier=dossier, new=False)
     assess(dossier)
     if members is not None:
         _claim_applicant(dossier, built)  # the applicant may have changed
@@ -485,7 +484,8 @@ def transition(actor, tenant, dossier_id, *, to_status: str, reason: str) -> Dos
     dossier.save(update_fields=["status", "reviewed_by", "updated_at"])
     _log(dossier, actor, to_status, reason.strip(), before)
     if dossier.is_live != (before in Dossier.LIVE_STATUSES):
-        index_dossier(tenant, dossier)  # lifted or cancelled: no longer counts as a live dossier elsewhere
+        # Lifted or cancelled: no longer counts as a live dossier elsewhere (the exchange's index follows).
+        core_signals.dossier_changed.send(Dossier, tenant=tenant, dossier=dossier, new=False)
     event = LIFECYCLE_EVENTS.get(to_status)
     if event is not None:
         event.send(Dossier, tenant=tenant, dossier=dossier, actor=actor)

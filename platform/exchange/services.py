@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import signals as core_signals
 from core.access import require
 from core.pii import decrypt, encrypt
 from core.roles import Perm
@@ -320,6 +321,10 @@ def transfer_dossier(actor, tenant, dossier_id, *, to_tenant: Tenant, reason: st
         copy.save()
         new_id = copy.pk
 
+    # Other apps follow the move while the sender's rows still exist (core.signals.dossier_transferred).
+    core_signals.dossier_transferred.send(
+        Dossier, tenant=tenant, to_tenant=to_tenant, old_id=old_id, new_id=new_id, actor=actor
+    )
     # Gone from the sender: its rows, its files once committed, then the index (the audit log keeps the old ids).
     transaction.on_commit(lambda: _delete_files(tenant, old_paths))
     Assistance.objects.filter(dossier_id=old_id).delete()

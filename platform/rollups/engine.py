@@ -59,7 +59,8 @@ from django_tenants.utils import tenant_context
 
 from core.db import CHANGE_LOCK
 from core.plugins import Cells, Metric, installed_metrics, metrics_for, prefetch_active_plugins
-from rollups.models import ComputedPeriod, DirtyPeriod, Period, RollupRun
+from rollups.models import ComputedPeriod, DirtyPeriod, RollupRun
+from rollups.periods import current_periods, dims_key, mark_dirty, period_bounds  # noqa: F401 (its home before)
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +79,6 @@ def lit(value) -> str:
 
 def qn(name: str) -> str:
     return connection.ops.quote_name(name)
-
-
-def period_bounds(kind: str, start: date) -> tuple[date, date]:
-    from calendar import monthrange
-
-    if kind == Period.YEAR:
-        return date(start.year, 1, 1), date(start.year, 12, 31)
-    return start.replace(day=1), start.replace(day=monthrange(start.year, start.month)[1])
 
 
 def key_sql(dims: list[tuple[str, str]], numbers: frozenset[str] = frozenset()) -> str:
@@ -535,8 +528,6 @@ def _build_tenant_statement(tenant, metrics: list[Metric]) -> str:
 
 def _python_statement(units: list[Unit]) -> str | None:
     """The facts of ``compute``-only metrics (plugins without a set-based form), computed in each tenant's schema."""
-    from rollups.services import dims_key
-
     facts, scope = [], []
     for unit in units:
         metrics = [m for m in unit.metrics if not (m.cells or m.query)]
@@ -998,7 +989,6 @@ def _recompute_queries(changed: dict[str, set[str]], today: date) -> None:
     """After changes were applied: the ``query`` (and ``compute``-only) metrics whose sources changed, computed whole
     for the tenants' current periods in a transaction of their own. A tenant busy again by then (a writer, another
     run) has its current periods marked dirty: the next dispatch computes them whole."""
-    from rollups.services import current_periods, mark_dirty  # (services builds on this module)
     from tenants.models import Tenant
 
     tenants = {t.pk: t for t in Tenant.objects.filter(schema_name__in=list(changed))}

@@ -30,38 +30,14 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from rollups import engine
-from rollups.engine import period_bounds
 from rollups.models import Change, DirtyPeriod, Period, RollupFact, RollupRun, in_scopes
+from rollups.periods import current_periods, dims_key, mark_dirty, period_bounds  # noqa: F401 (their home before)
 
 BATCH_SIZE = 50
 # Applying logged changes costs in proportion to the changes, not to the tenants: bigger batches, fewer tasks.
 CHANGE_BATCH_SIZE = 500
 # Figures about people: a cell below this count could point at a person and is shown as suppressed.
 SUPPRESS_BELOW = 3
-
-
-def current_periods(today: date | None = None) -> list[tuple[str, date]]:
-    today = today or timezone.localdate()
-    return [(Period.MONTH, today.replace(day=1)), (Period.YEAR, date(today.year, 1, 1))]
-
-
-def dims_key(dims: dict) -> str:
-    """The canonical key of a set of dimensions (text values, None as ""; the engine builds the same in SQL)."""
-    return json.dumps({k: "" if v is None else str(v) for k, v in dims.items()}, sort_keys=True, ensure_ascii=False)
-
-
-def mark_dirty(tenant_id: int, periods=None) -> None:
-    """Note that a tenant's periods need computing again (idempotent; renews the time of the mark)."""
-    now = timezone.now()
-    DirtyPeriod.objects.bulk_create(
-        [
-            DirtyPeriod(tenant_id=tenant_id, period_kind=kind, period_start=start, marked_at=now, dispatched_at=None)
-            for kind, start in (periods or current_periods())
-        ],
-        update_conflicts=True,
-        unique_fields=["tenant", "period_kind", "period_start"],
-        update_fields=["marked_at", "dispatched_at"],
-    )
 
 
 def compute_period(tenant, kind: str, start: date, *, trigger: str = "manual") -> RollupRun | None:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import scope
+from core import signals as core_signals
 from core.access import membership_for, require
 from core.people.models import Unit
 from core.people.validators import normalize_uscc
@@ -378,11 +379,8 @@ def register_visit(actor, tenant, *, station: Station, visitor_name, category, r
     require(actor, tenant, Perm.RECEPTION_REGISTER)
     access_station(actor, tenant, station.pk)
     dossier_id = extra.get("dossier_id")
-    if dossier_id is not None:
-        from dossiers.services import visible_dossiers
-
-        if not visible_dossiers(actor, tenant).filter(pk=dossier_id).exists():
-            raise ValidationError({"dossier_id": _("Choose a dossier you can see.")})
+    # The dossiers app, a layer above, checks that the actor may see the dossier (it raises ValidationError).
+    core_signals.visit_registering.send(ReceptionRecord, tenant=tenant, actor=actor, dossier_id=dossier_id)
     record = ReceptionRecord(
         station=station,
         visitor_name=(visitor_name or "").strip(),
