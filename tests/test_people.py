@@ -23,7 +23,7 @@ from core.people.services import (
     views_of,
     withdraw_consent,
 )
-from core.pii import blind_index
+from core.pii import blind_index, decrypt
 from dossiers.models import HouseholdMember
 from tenants.models import Membership
 from tests.factories import file, filed, household, resident_id
@@ -200,3 +200,27 @@ def test_an_apps_consent_categories_are_namespaced(monkeypatch):
     monkeypatch.setattr(stations, "consent_categories", {"stations.visit_notes": "x", "gossip": "y"})
     assert "stations.visit_notes" in consent_categories()
     assert stations.contract_errors() == ["consent category 'gossip' is outside the app's namespace stations.*"]
+
+
+def test_the_migration_makes_one_person_per_distinct_number_of_the_members(tenant_a, tenant_b, persona):
+    """dossiers 0008 on rows that predate the link: two households sharing two members give four persons."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("dossiers.migrations.0008_household_members_are_persons")
+    alice = persona("alice")
+    file(tenant_a, alice, members=household(applicant_id=resident_id(seq=401)))
+    file(tenant_a, alice, members=household(applicant_id=resident_id(seq=403)))  # the same spouse and child
+    s = tenant_a.schema_name
+    with schema_context(s):
+        HouseholdMember.objects.update(person=None)
+        Person.objects.all().delete()
+        with connection.schema_editor() as editor:
+            migration.link_members_to_persons(apps, editor)
+        assert Person.objects.count() == 4
+        members = list(HouseholdMember.objects.select_related("person"))
+        assert len(members) == 6 and all(m.person.id_index == m.id_index for m in members)
+        same = [decrypt(m.person.id_number_encrypted, s) == decrypt(m.id_number_encrypted, s) for m in members]
+        assert all(same)  # copied as it was: it still decrypts in this schema
+    assert_absent_from(tenant_b, Person, id_index=blind_index(resident_id(seq=401)))
