@@ -55,7 +55,7 @@ def _check_unit(tenant: Tenant, unit_id) -> None:
     from django.apps import apps
     from django_tenants.utils import schema_context
 
-    unit = apps.get_model("stations", "Unit")  # the tenants app sits below the stations app that keeps the units
+    unit = apps.get_model("people", "Unit")  # by the app registry: the tenants app imports no tenant app
     with schema_context(tenant.schema_name):
         if not unit.objects.filter(pk=unit_id).exists():
             raise ValidationError({"unit_id": _("This tenant has no such unit.")})

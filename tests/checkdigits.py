@@ -1,4 +1,4 @@
-"""Check characters written here, independently of the product (``core.pii``, ``stations.validators``), so that the
+"""Check characters written here, independently of the product (``core.pii``, ``core.people.validators``), so that the
 test data is not made by the code under test: GB 11643-1999's ISO 7064 MOD 11-2 and GB 32100-2015's MOD 31."""
 
 # GB 11643-1999 §7: weight of position i (1-based from the left) is 2^(18-i) mod 11; check = MAP[sum mod 11].

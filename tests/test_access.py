@@ -177,7 +177,7 @@ def test_anonymous_is_sent_to_login(tenant_a, client, path):
 def test_unit_scope_must_be_a_unit_of_the_tenant(tenant_a, tenant_b, persona, api_for):
     from django_tenants.utils import schema_context
 
-    from stations.models import Unit
+    from core.people.models import Unit
     from tests.factories import make_ids_foreign
 
     make_ids_foreign(tenant_b, tenant_a, Unit)  # the foreign unit's id is one tenant A has never had

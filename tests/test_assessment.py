@@ -33,7 +33,8 @@ def fact(tenant, metric, value, dims=None, kind="year", start=date(YEAR, 1, 1)):
 
 
 def make_station(tenant, name="乐山示例有限公司", seed=1, **extra):
-    from stations.models import Station, Unit
+    from core.people.models import Unit
+    from stations.models import Station
     from tests.checkdigits import credit_code_check
 
     body = f"91510100MA{seed:07d}"
@@ -116,8 +117,9 @@ def test_scores_are_the_weighted_achievements_of_the_yearly_facts(indicators, te
 def test_the_coverage_ratio_is_scored_from_the_facts_the_real_rollup_writes(indicators, tenant_a, municipal, persona):
     """Real rows, the real rollup, the real facts: 4 above-size enterprises with a union, 3 of them with a station
     open at the end of the year → 75 % (the denominator is the required enterprises, not required + covered)."""
+    from core.people.models import Unit
     from rollups import engine
-    from stations.models import Station, Unit
+    from stations.models import Station
     from tests.checkdigits import credit_code_check
 
     with schema_context(tenant_a.schema_name):

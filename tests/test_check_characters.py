@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.people.validators import uscc_check_character, validate_uscc
 from core.pii import id_check_character, parse_resident_id
-from stations.validators import uscc_check_character, validate_uscc
 from tests import factories
 from tests.checkdigits import (
     GB32100_CHARACTERS,

@@ -215,7 +215,8 @@ def test_the_core_holds_no_domain_knowledge():
 def test_station_and_unit_panels_reach_only_tenants_where_the_plugin_is_active(
     dummy_on_a, tenant_b, persona, client_for
 ):
-    from stations.models import Station, Unit
+    from core.people.models import Unit
+    from stations.models import Station
 
     pages = {}
     for tenant, admin in ((dummy_on_a, "alice"), (tenant_b, "bob")):

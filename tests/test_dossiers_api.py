@@ -268,7 +268,7 @@ def test_bad_members_and_sensitive_data_without_consent_are_400_by_field(world, 
     with schema_context(tenant_a.schema_name):
         assert list(Dossier.objects.values_list("pk", flat=True)) == [world["a"].pk]
     # B's units and stations cannot be chosen on A (B's ids are unknown there).
-    from stations.models import Unit
+    from core.people.models import Unit
 
     with schema_context(tenant_b.schema_name):
         b_unit = stations.save_unit(persona("bob"), tenant_b, {"kind": "union", "name": "乙县总工会"})

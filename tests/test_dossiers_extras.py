@@ -110,9 +110,9 @@ def test_transfer_takes_the_attachments_along(standards, tenant_a, tenant_b, per
 
 
 def test_a_visit_links_to_a_dossier_of_the_same_tenant_only(standards, tenant_a, tenant_b, persona):
+    from core.people.models import Unit
     from dossiers.models import Dossier
     from stations import services as stations
-    from stations.models import Unit
 
     alice = persona("alice")
     mine = filed(tenant_a, alice)

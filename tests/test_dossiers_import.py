@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from openpyxl import Workbook, load_workbook
 
+from core.people.models import Unit
 from core.pii import decrypt, parse_resident_id
 from dossiers import importing
 from dossiers.models import (
@@ -33,7 +34,6 @@ from dossiers.models import (
     ReviewCampaign,
     ReviewTask,
 )
-from stations.models import Unit
 from tests.checkdigits import resident_id_check
 
 HEADER = [column.header for column in importing.COLUMNS]

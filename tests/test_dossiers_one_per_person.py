@@ -140,6 +140,9 @@ def test_concurrent_filings_of_the_same_applicant_exactly_one_lands(no_rollup_st
         mine = f'SELECT id FROM "{s}".dossiers_dossier WHERE applicant_index = %s'
         # Undone last first: flags and index rows, then the dossiers' rows, then the dossiers.
         committed("SELECT 1", undo_with=(f'DELETE FROM "{s}".dossiers_dossier WHERE applicant_index = %s', [index]))
+        # The persons the filings made (core.people), once no member row points at them.
+        unlinked = f'DELETE FROM "{s}".people_person p WHERE NOT EXISTS (SELECT 1 FROM "{s}".dossiers_householdmember m'
+        committed("SELECT 1", undo_with=(unlinked + " WHERE m.person_id = p.id)", []))
         for table in ("dossiers_householdmember", "dossiers_dossiertransition", "dossiers_consent"):
             committed("SELECT 1", undo_with=(f'DELETE FROM "{s}".{table} WHERE dossier_id IN ({mine})', [index]))
         committed("SELECT 1", undo_with=("DELETE FROM public.exchange_personindex WHERE tenant_id = %s", [tenant.pk]))

@@ -13,8 +13,8 @@ from openpyxl import Workbook
 from core import importing as kit
 from core.jobs import services as jobs
 from core.jobs.models import ImportJob
+from core.people.models import Unit
 from stations.importing import COLUMNS
-from stations.models import Unit
 from tests.checkdigits import credit_code_check
 from worker.tasks import run_import, send_to_tenant
 

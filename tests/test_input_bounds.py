@@ -15,8 +15,9 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from core.people.models import Unit
 from stations import services as station_services
-from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, Unit
+from stations.models import FundAccount, FundEntry, ReceptionRecord, Station
 from tests.factories import add_member, filed
 
 

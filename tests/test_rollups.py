@@ -10,11 +10,12 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from core.people.models import Unit
 from dossiers.models import Dossier
 from rollups import services
 from rollups.models import Change, DirtyPeriod, FactDigest, Period, RollupFact, RollupRun
 from stations import services as stations
-from stations.models import FundEntry, Unit
+from stations.models import FundEntry
 from tests.factories import file, filed, household, resident_id
 
 MONTH = date.today().replace(day=1)

@@ -138,8 +138,9 @@ def test_coverage_per_union_against_the_target(standards, tenant_a, tenant_b, mu
 
     from django_tenants.utils import schema_context
 
+    from core.people.models import Unit
     from stations import services as stations
-    from stations.models import CoverageTarget, Unit
+    from stations.models import CoverageTarget
 
     year = timezone.localdate().year
     with schema_context(municipal.schema_name):

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
+from core.people.models import Unit
 from core.plugins import installed_metrics, metrics_for
 from dossiers import services as dossiers
 from dossiers.models import Assistance, Dossier
@@ -20,7 +21,7 @@ from rollups import engine, services
 from rollups import models as rollups_models
 from rollups.models import Change, ComputedPeriod, DigestChange, DirtyPeriod, FactDigest, RollupFact
 from stations import services as stations
-from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, Unit
+from stations.models import FundAccount, FundEntry, ReceptionRecord, Station
 from tenants.models import Tenant
 from tests.factories import file, filed, household, resident_id
 from tests.rollup_oracle import counted

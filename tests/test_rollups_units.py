@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from django_tenants.utils import schema_context
 
+from core.people.models import Unit
 from rollups import engine, services
 from stations import services as stations
-from stations.models import Unit
 from tests.factories import filed, household, resident_id
 
 

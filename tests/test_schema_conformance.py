@@ -202,7 +202,8 @@ def test_every_operation_answers_as_the_schema_says(request, seeded, tenant_key,
     # Tenant B saw nothing of what the generated requests wrote on the acting tenant.
     from django_tenants.utils import schema_context
 
-    from stations.models import Station, Unit
+    from core.people.models import Unit
+    from stations.models import Station
 
     with schema_context(other.schema_name):
         assert list(Unit.objects.values_list("name", flat=True)) == ["乙县总工会本级"]

@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from core.people.models import Unit
 from stations import services
-from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, StationPolicy, Unit
+from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, StationPolicy
 from tenants.models import Membership
 from tests.checkdigits import credit_code_check
 from tests.factories import make_ids_foreign

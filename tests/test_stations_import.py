@@ -19,9 +19,10 @@ from django_tenants.utils import schema_context
 from openpyxl import Workbook, load_workbook
 
 from core import importing as kit
+from core.people.models import Unit
+from core.people.validators import validate_uscc
 from stations import importing
-from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, Unit
-from stations.validators import validate_uscc
+from stations.models import FundAccount, FundEntry, ReceptionRecord, Station
 from tests.checkdigits import credit_code_check
 from tests.factories import make_ids_foreign
 

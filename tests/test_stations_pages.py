@@ -18,8 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from core.people.models import Unit
 from stations import services
-from stations.models import FundAccount, ReceptionRecord, Station, Unit
+from stations.models import FundAccount, ReceptionRecord, Station
 from tests.isolation import assert_absent_from, assert_not_found, assert_only_in, guard
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -648,8 +649,8 @@ def test_fund_booking_needs_the_permission(worlds, tenant_a, tenant_b, client_fo
 
 
 def test_staff_and_service_points_are_managed_on_the_station_page(tenant_a, tenant_b, persona, client_for):
+    from core.people.models import Unit as UnitModel
     from stations.models import ServicePoint, Station, StationStaff
-    from stations.models import Unit as UnitModel
     from tests.factories import make_ids_foreign
 
     make_ids_foreign(tenant_a, tenant_b, UnitModel, Station, StationStaff, ServicePoint)  # A's ids: none of B's

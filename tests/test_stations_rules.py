@@ -11,11 +11,12 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
+from core.people.models import Unit
+from core.people.validators import USCC_ALPHABET, validate_uscc
 from core.plugins import metrics_for
 from stations import services
-from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, Unit
+from stations.models import FundAccount, FundEntry, ReceptionRecord, Station
 from stations.services import Requirement, coverage_requirement, unit_compliance
-from stations.validators import USCC_ALPHABET, validate_uscc
 from tests.checkdigits import credit_code_check
 from tests.factories import make_ids_foreign
 from tests.isolation import assert_absent_from, assert_only_in

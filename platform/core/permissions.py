@@ -33,6 +33,16 @@ permissions = {
     Perm.VIEW_FIGURES: _("See the union's own figures"),
 }
 
+#: The kinds of sensitive personal data a person may consent to (``core.people.services.record_consent``); an app
+#: adds its own as ``"<slug>.<name>"``.
+consent_categories = {
+    "health": _("Health"),
+    "disability": _("Disability"),
+    "legal_dispute": _("Legal dispute"),
+    "counseling": _("Counseling"),
+    "referral": _("Referral to another organisation"),
+}
+
 #: Permissions that exist only on the municipal tenant, whatever a role says.
 municipal_only = frozenset({Perm.MANAGE_TENANTS, Perm.VIEW_ROLLUPS})
 

@@ -201,6 +201,8 @@ class BangfuAppConfig(AppConfig):
     roles: list[RoleSpec] = []
     grants: dict[str, frozenset[str]] = {}
     municipal_only: frozenset[str] = frozenset()
+    #: ``{"<slug>.<name>": label}``: the kinds of sensitive data a person may consent to (``core.people``).
+    consent_categories: dict[str, Any] = {}
     metrics: list[Metric] = []
     periodic_tasks: list[PeriodicTask] = []
     demo_seed: Callable | None = None
@@ -237,6 +239,7 @@ class BangfuAppConfig(AppConfig):
         raw = getattr(perms, "grants", {}) if perms else {}
         self.grants = {str(role): frozenset(actions) for role, actions in raw.items()}
         self.municipal_only = frozenset(getattr(perms, "municipal_only", ()) if perms else ())
+        self.consent_categories = dict(getattr(perms, "consent_categories", {}) if perms else {})
         rollups = self._optional_module("rollups")
         self.metrics = list(getattr(rollups, "metrics", []) if rollups else [])
         beat = self._optional_module("beat")
@@ -279,6 +282,10 @@ class BangfuAppConfig(AppConfig):
         for item in self.menu_items:
             if item.permission not in registry.all_permissions():
                 errors.append(f"menu item {item.url_name!r} needs {item.permission!r}, which no app declares")
+        for category in self.consent_categories:
+            # The core's categories (health …) are the platform's, like its roles; an app's are namespaced.
+            if not self.own(category) and not self.declares_platform_roles:
+                errors.append(f"consent category {category!r} is outside the app's namespace {self.slug}.*")
         for metric in self.metrics:
             if not isinstance(metric, Metric) or not metric.name.startswith(self.slug + "."):
                 errors.append(f"metric {getattr(metric, 'name', metric)!r} is malformed or outside {self.slug}.*")

@@ -70,6 +70,7 @@ SHARED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "pgtrigger",  # append-only tables declared on the model (core.people's audit and consent)
     "drf_spectacular",
     "drf_spectacular_sidecar",
 ]
@@ -77,6 +78,7 @@ SHARED_APPS = [
 CORE_TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.admin",
+    "core.people",  # org units and persons, which every later app points at
     "core.jobs",
     "stations",
     "dossiers",
@@ -284,7 +286,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TenantKindEnum": "tenants.models.Tenant.Kind",
         "NewTenantKindEnum": "tenants.models.NEW_TENANT_KINDS",
-        "UnitKindEnum": "stations.models.Unit.Kind",
+        "UnitKindEnum": "core.people.models.Unit.Kind",
         "StationKindEnum": "stations.models.Station.Kind",
         "FundEntryKindEnum": "stations.models.FundEntry.Kind",
         "DossierStatusEnum": "dossiers.models.Dossier.Status",

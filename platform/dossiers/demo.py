@@ -206,7 +206,8 @@ class _Seeder:
         self.now = timezone.now()
         self.today = timezone.localdate()
         self.ids: set[str] = set()
-        from stations.models import FundAccount, Station, Unit
+        from core.people.models import Unit
+        from stations.models import FundAccount, Station
 
         self.enterprises = list(Unit.objects.filter(kind=Unit.Kind.ENTERPRISE).order_by("pk"))
         stations = list(Station.objects.order_by("pk"))

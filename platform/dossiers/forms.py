@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import past_record
+from core.people.models import Unit
 from dossiers import services
 from dossiers.models import Assistance, Dossier, HouseholdMember, ReviewTask
-from stations.models import FundAccount, Station, Unit
+from stations.models import FundAccount, Station
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 BLANK = [("", "---------")]

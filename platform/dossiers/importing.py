@@ -40,11 +40,11 @@ from core.importing import (
     header_key,
     parse_bool,
 )
+from core.people.models import Unit
 from core.pii import blind_index, id_check_character, mask_resident_id, parse_resident_id
 from core.roles import Perm
 from dossiers import services
 from dossiers.models import Dossier, HouseholdMember
-from stations.models import Unit
 from stations.services import visible_units
 
 __all__ = ["XLSX_CONTENT_TYPE", "DossierImporter", "header_key", "import_dossiers", "dossier_import_template"]

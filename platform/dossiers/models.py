@@ -94,7 +94,7 @@ class Dossier(models.Model):
 
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     employer = models.ForeignKey(
-        "stations.Unit", verbose_name=_("employer"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "people.Unit", verbose_name=_("employer"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     station = models.ForeignKey(
         "stations.Station",
@@ -201,6 +201,10 @@ class HouseholdMember(models.Model):
         SERIOUS = "serious", _("Serious illness")
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="members")
+    # The one record of this person in the union (core.people), shared with every other service they use.
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="household_memberships"
+    )
     relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices)
     name = models.CharField(_("name"), max_length=50)
     id_number_encrypted = models.TextField(editable=False)

@@ -32,9 +32,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import signals as core_signals
-from core.access import has_permission, membership_for, require
+from core.access import has_permission, require
+from core.people.services import persons_by_index
 from core.pii import blind_index, decrypt, encrypt, mask_resident_id, parse_resident_id
-from core.roles import Perm, Role
+from core.roles import Perm
+from core.scope import limit as limit_to_units
+from core.scope import units_for
 from dossiers.models import (
     Assistance,
     Consent,
@@ -96,14 +99,8 @@ def scope() -> str:
 # ------------------------------------------------------------------------------------------------ access
 def visible_dossiers(user, tenant):
     require(user, tenant, Perm.DOSSIERS_VIEW)
-    membership = membership_for(user, tenant)
-    dossiers = Dossier.objects.all()
-    if membership.unit_id is None or membership.role == Role.TENANT_ADMIN:
-        return dossiers
-    from stations.services import unit_subtree_ids
-
-    units = unit_subtree_ids(membership.unit_id)
-    return dossiers.filter(employer_id__in=units) | dossiers.filter(station__unit_id__in=units)
+    # A scoped member sees the dossiers of workers employed in, or received by a station of, her units.
+    return limit_to_units(Dossier.objects.all(), user, tenant, "employer", "station__unit")
 
 
 def access_dossier(user, tenant, dossier_id, *, for_update=False) -> Dossier:
@@ -300,6 +297,19 @@ def _is_constraint(exc: IntegrityError, name: str) -> bool:
     return getattr(diag, "constraint_name", None) == name
 
 
+def link_persons(tenant, dossier: Dossier, built: list[HouseholdMember]) -> None:
+    """Point each member at the union's one record of that person (core.people), made on first sight; the
+    applicant's record learns the employer."""
+    numbers = [decrypt(m.id_number_encrypted, scope()) for m in built]
+    persons = persons_by_index(tenant, [(m.name, n, m.phone) for m, n in zip(built, numbers, strict=True)])
+    for member in built:
+        member.person = persons.get(member.id_index)
+        is_applicant = member.relation == HouseholdMember.Relation.APPLICANT
+        if is_applicant and member.person and dossier.employer_id and member.person.unit_id is None:
+            member.person.unit_id = dossier.employer_id
+            member.person.save(update_fields=["unit"])
+
+
 def _claim_applicant(dossier: Dossier, built: list[HouseholdMember]) -> None:
     """Save the dossier with its applicant's blind index, refusing a second live dossier of the same person: first
     by asking (the usual case, with the existing dossier named), then by the unique index, which decides between
@@ -344,8 +354,7 @@ def _check_scope(actor, tenant, dossier: Dossier) -> dict:
         errors["employer"] = [_("Choose a unit you work for.")]
     if dossier.station_id and not visible_stations(actor, tenant).filter(pk=dossier.station_id).exists():
         errors["station"] = [_("Choose a station you work at.")]
-    membership = membership_for(actor, tenant)
-    scoped = membership.unit_id is not None and membership.role != Role.TENANT_ADMIN
+    scoped = units_for(actor, tenant) is not None
     if scoped and not (dossier.employer_id or dossier.station_id) and not errors:
         errors["employer"] = [_("Give the employer or the station: your work is limited to one unit.")]
     return errors
@@ -407,6 +416,7 @@ def file_dossier(actor, tenant, *, data: dict, members: list[dict], consents: li
     dossier.save()
     consented = _record_consents(actor, dossier, consents) if consents else set()
     built = _build_members(dossier, members, consented)
+    link_persons(tenant, dossier, built)
     HouseholdMember.objects.bulk_create(built)
     assess(dossier, built)
     _claim_applicant(dossier, built)
@@ -426,6 +436,7 @@ def update_dossier(actor, tenant, dossier_id, *, data: dict, members: list[dict]
     consented = _record_consents(actor, dossier, consents or [])
     if members is not None:
         built = _build_members(dossier, members, consented)
+        link_persons(tenant, dossier, built)
         dossier.members.all().delete()
         HouseholdMember.objects.bulk_create(built)
         core_signals.dossier_changed.send(Dossier, tenant=tenant, dossier=dossier, new=False)

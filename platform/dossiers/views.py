@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from core.access import require
 from core.pages import can, form_errors_from, tenant_page
+from core.people.models import Unit
 from core.roles import Perm
 from core.signals import dossier_panels, panels
 from dossiers import exporting, forms, services
@@ -38,7 +39,7 @@ from dossiers.models import (
 from dossiers.views_pairing import PairingForm, VisitForm
 from stations import services as stations
 from stations.exporting import content_disposition
-from stations.models import FundAccount, Station, Unit
+from stations.models import FundAccount, Station
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -232,6 +232,7 @@ def _delete_files(tenant, names: list[str]) -> None:
 def transfer_dossier(actor, tenant, dossier_id, *, to_tenant: Tenant, reason: str) -> Transfer:
     """Move a dossier with its history to another tenant (the worker moved, the employer was dissolved). The
     sender keeps only the ``Transfer`` record (and its own audit log and ledger, which name the old id)."""
+    from core.people.services import persons_by_index
     from dossiers.models import (
         Assistance,
         Consent,
@@ -283,9 +284,12 @@ def transfer_dossier(actor, tenant, dossier_id, *, to_tenant: Tenant, reason: st
             if ONE_LIVE_PER_APPLICANT not in str(exc):
                 raise
             raise ValidationError({"to_tenant": taken % {"union": to_tenant.name}}) from None
+        # The receiving union's own records of these persons (the sender's stay with the sender).
+        persons = persons_by_index(to_tenant, [(m.name, n, m.phone) for m, n in zip(members, numbers, strict=True)])
         for member, number in zip(members, numbers, strict=True):
             member.pk, member.dossier_id = None, copy.pk
             member.id_number_encrypted = encrypt(number, to_tenant.schema_name)
+            member.person = persons.get(member.id_index)
         HouseholdMember.objects.bulk_create(members)
         for row in [*consents, *transitions]:
             row.pk, row.dossier_id = None, copy.pk

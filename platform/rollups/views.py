@@ -373,7 +373,8 @@ class Directory:
     def of(cls, tenant) -> Directory:
         from django_tenants.utils import schema_context
 
-        from stations.models import Station, Unit
+        from core.people.models import Unit
+        from stations.models import Station
 
         with schema_context(tenant.schema_name):
             units = {str(pk): name for pk, name in Unit.objects.values_list("pk", "name")}

@@ -4,6 +4,7 @@ stations.services (stages in order; entries only appended)."""
 from django.contrib import admin
 
 from core.admin import tenant_admin_site
+from core.people.models import Unit
 from stations.models import (
     CoverageTarget,
     FundAccount,
@@ -13,7 +14,6 @@ from stations.models import (
     Station,
     StationPolicy,
     StationStaff,
-    Unit,
 )
 
 

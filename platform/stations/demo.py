@@ -20,16 +20,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from core.people.models import Unit
+from core.people.validators import USCC_ALPHABET, uscc_check_character
 from stations import services
-from stations.models import (
-    FundAccount,
-    FundEntry,
-    ReceptionRecord,
-    Station,
-    StationPolicy,
-    Unit,
-)
-from stations.validators import USCC_ALPHABET, uscc_check_character
+from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, StationPolicy
 
 TARGET_START_YEAR = 2023
 

@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import past_founding, past_record
+from core.people.models import Unit
 from stations import services
-from stations.models import CoverageTarget, FundEntry, ReceptionRecord, Station, Unit
+from stations.models import CoverageTarget, FundEntry, ReceptionRecord, Station
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

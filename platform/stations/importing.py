@@ -25,10 +25,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.importing import XLSX_CONTENT_TYPE, Column, Importer, ImportReport, cell_text, finish_template, parse_bool
+from core.people.models import Unit
+from core.people.validators import normalize_uscc, uscc_check_character
 from core.roles import Perm
-from stations.models import Unit
 from stations.services import build_unit
-from stations.validators import normalize_uscc, uscc_check_character
 
 __all__ = ["XLSX_CONTENT_TYPE", "UnitImporter", "import_units", "unit_import_template"]
 

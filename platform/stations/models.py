@@ -1,7 +1,7 @@
 """The station half of the shared core (D-ST1 … D-ST8), living in each tenant's schema.
 
-- ``Unit``: the organisations inside a tenant — the tenant's own union, enterprises (an enterprise group's
-  subsidiaries at any depth), development zones / parks, townships / streets, communities / villages.
+- ``Unit`` (the organisations inside a tenant) lives in ``core.people.models``; the stations point
+  at it.
 - ``Station``: an assistance station of one of three kinds (own, attached to a park/township/community station,
   virtual through 12351 / website / mailbox), with its hardware, staff, posted rules and service points; its
   ``checklist()`` says what is missing.
@@ -24,64 +24,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stations.validators import validate_uscc
-
 OWN_STATION_MIN_EMPLOYEES = 200  # D-ST1
 MIN_OFFICE_AREA = Decimal("10")  # D-ST3, square metres
-
-
-class Unit(models.Model):
-    class Kind(models.TextChoices):
-        UNION = "union", _("The tenant's own union")
-        ENTERPRISE = "enterprise", _("Enterprise")
-        ZONE = "zone", _("Development zone / industrial park")
-        TOWNSHIP = "township", _("Township / street")
-        COMMUNITY = "community", _("Community / village")
-
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    name = models.CharField(_("name"), max_length=200)
-    parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
-    # Enterprises only.
-    credit_code = models.CharField(
-        _("unified social credit code"), max_length=18, blank=True, validators=[validate_uscc]
-    )
-    employee_count = models.PositiveIntegerField(_("employees"), null=True, blank=True)
-    has_union = models.BooleanField(_("has a union"), default=False)
-    union_is_sound = models.BooleanField(_("union is sound"), default=False)
-    above_designated_size = models.BooleanField(_("above designated size (规模以上)"), default=False)
-    industry = models.CharField(_("industry"), max_length=100, blank=True)
-    without_premises = models.BooleanField(_("building-economy enterprise without premises"), default=False)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("unit")
-        verbose_name_plural = _("units")
-        ordering = ["kind", "name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["credit_code"], condition=~models.Q(credit_code=""), name="unit_credit_code_unique"
-            ),
-            models.UniqueConstraint(fields=["kind"], condition=models.Q(kind="union"), name="unit_one_own_union"),
-            models.CheckConstraint(
-                condition=models.Q(union_is_sound=False) | models.Q(has_union=True),
-                name="unit_sound_union_exists",
-            ),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def is_enterprise(self) -> bool:
-        return self.kind == self.Kind.ENTERPRISE
-
-    def proposed_station_name(self) -> str:
-        """The province-wide standard name: "××公司工会帮扶服务站" (D-ST3)."""
-        if self.kind == self.Kind.ENTERPRISE:
-            return f"{self.name}工会帮扶服务站"
-        return f"{self.name}帮扶服务站"
 
 
 class Station(models.Model):
@@ -98,7 +42,7 @@ class Station(models.Model):
         READING_ROOM = "reading_room", _("Workers' reading room (职工书屋)")
         CLUB = "club", _("Workers' club")
 
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="stations")
+    unit = models.ForeignKey("people.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="stations")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("standard name"), max_length=200)
     # Attached stations rely on the own station of a park, township or community (依托建设).
@@ -300,7 +244,7 @@ class ReceptionRecord(models.Model):
     visitor_name = models.CharField(_("visitor"), max_length=50)
     visitor_phone = models.CharField(_("phone"), max_length=20, blank=True)
     employer = models.ForeignKey(
-        Unit, verbose_name=_("employer"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "people.Unit", verbose_name=_("employer"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     visited_at = models.DateTimeField(_("visited at"))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)

@@ -25,8 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import scope
 from core import signals as core_signals
 from core.access import membership_for, require
+from core.people.models import Unit
+from core.people.validators import normalize_uscc
 from core.roles import Perm, Role
 from stations.models import (
     OWN_STATION_MIN_EMPLOYEES,
@@ -37,44 +40,25 @@ from stations.models import (
     ServicePoint,
     Station,
     StationStaff,
-    Unit,
 )
-from stations.validators import normalize_uscc
 
 CENT = Decimal("0.01")
 
 
 # ------------------------------------------------------------------------------------------------ scope
-def unit_subtree_ids(unit_id: int) -> set[int]:
-    """The unit and all units below it (an enterprise group's subsidiaries at any depth)."""
-    ids = {unit_id}
-    frontier = [unit_id]
-    while frontier:
-        frontier = list(Unit.objects.filter(parent_id__in=frontier).exclude(pk__in=ids).values_list("pk", flat=True))
-        ids.update(frontier)
-    return ids
-
-
-def _unit_scope(user, tenant) -> set[int] | None:
-    """The unit ids a membership is limited to, or None for the whole tenant."""
-    membership = membership_for(user, tenant)
-    if membership is None or membership.unit_id is None or membership.role == Role.TENANT_ADMIN:
-        return None
-    return unit_subtree_ids(membership.unit_id)
+# Which units a membership sees is ``core.scope``'s answer, shared with the dossiers and the plugins.
 
 
 def visible_units(user, tenant):
     """Units the user may see: all for a tenant-wide membership, else the user's unit subtree."""
     require(user, tenant, Perm.STATIONS_VIEW)
-    scope = _unit_scope(user, tenant)
-    return Unit.objects.all() if scope is None else Unit.objects.filter(pk__in=scope)
+    return scope.limit(Unit.objects.all(), user, tenant, "pk")
 
 
 def visible_stations(user, tenant):
     """Stations the user may see: all for a tenant-wide membership, else those of the user's unit subtree."""
     require(user, tenant, Perm.STATIONS_VIEW)
-    scope = _unit_scope(user, tenant)
-    return Station.objects.all() if scope is None else Station.objects.filter(unit_id__in=scope)
+    return scope.limit(Station.objects.all(), user, tenant, "unit")
 
 
 def access_station(user, tenant, station_id) -> Station:
@@ -96,7 +80,7 @@ def access_reception(user, tenant, record_id, *, for_update=False) -> ReceptionR
 
 def visible_accounts(user, tenant):
     require(user, tenant, Perm.FUNDS_VIEW)
-    if _unit_scope(user, tenant) is None:
+    if scope.units_for(user, tenant) is None:
         return FundAccount.objects.all()
     return FundAccount.objects.filter(station__in=visible_stations(user, tenant))
 
@@ -153,7 +137,7 @@ def build_unit(data: dict, instance: Unit | None = None, *, check_duplicates: bo
         errors.setdefault("credit_code", []).append(_("Another unit has this credit code."))
     if check_duplicates and unit.kind == Unit.Kind.UNION and others.filter(kind=Unit.Kind.UNION).exists():
         errors.setdefault("kind", []).append(_("The tenant's own union exists already."))
-    if unit.parent_id and instance is not None and unit.parent_id in unit_subtree_ids(instance.pk):
+    if unit.parent_id and instance is not None and unit.parent_id in scope.unit_subtree_ids(instance.pk):
         errors.setdefault("parent", []).append(_("A unit cannot be placed below itself."))
     if errors:
         raise ValidationError(errors)

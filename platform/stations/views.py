@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from core.access import require
 from core.dates import query_year
 from core.pages import can, form_errors_from, tenant_page
+from core.people.models import Unit
 from core.roles import Perm
 from core.signals import panels, station_panels, unit_panels
 from stations import forms, services
@@ -36,7 +37,6 @@ from stations.models import (
     Station,
     StationPolicy,
     StationStaff,
-    Unit,
 )
 
 PAGE_SIZE = 50

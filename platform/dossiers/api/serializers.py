@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.dates import past_record
+from core.people.models import Unit
 from core.pii import validate_resident_id
 from dossiers import services
 from dossiers.models import (
@@ -27,7 +28,7 @@ from dossiers.models import (
     ReviewTask,
 )
 from stations.api.serializers import FundEntrySerializer
-from stations.models import FundAccount, Station, Unit
+from stations.models import FundAccount, Station
 
 
 def money(**kwargs) -> serializers.DecimalField:

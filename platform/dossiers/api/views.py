@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from core.access import has_permission
+from core.people.models import Unit
 from core.roles import Perm
 from dossiers import services
 from dossiers.api.serializers import (
@@ -54,7 +55,7 @@ from dossiers.models import (
     ReviewTask,
 )
 from stations import services as stations
-from stations.models import FundAccount, Station, Unit
+from stations.models import FundAccount, Station
 
 
 class TenantViewMixin:

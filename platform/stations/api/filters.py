@@ -8,7 +8,8 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from stations.models import FundAccount, ReceptionRecord, Station, StationPolicy, Unit
+from core.people.models import Unit
+from stations.models import FundAccount, ReceptionRecord, Station, StationPolicy
 
 
 class UnitFilter(django_filters.FilterSet):

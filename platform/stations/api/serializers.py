@@ -12,18 +12,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.dates import past_founding, past_record
+from core.people.models import Unit
+from core.people.validators import normalize_uscc
 from stations import services
-from stations.models import (
-    FundAccount,
-    FundEntry,
-    ReceptionRecord,
-    ServicePoint,
-    Station,
-    StationPolicy,
-    StationStaff,
-    Unit,
-)
-from stations.validators import normalize_uscc
+from stations.models import FundAccount, FundEntry, ReceptionRecord, ServicePoint, Station, StationPolicy, StationStaff
 
 
 def money(**kwargs) -> serializers.DecimalField:

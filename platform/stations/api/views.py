@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from core.people.models import Unit
 from core.roles import Perm
 from stations import services
 from stations.api import filters
@@ -40,7 +41,7 @@ from stations.api.serializers import (
     StationSerializer,
     UnitSerializer,
 )
-from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, StationPolicy, Unit
+from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, StationPolicy
 
 
 class TenantViewMixin:

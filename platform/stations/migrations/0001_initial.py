@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import stations.validators
+import core.people.validators
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -127,7 +127,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('union', "The tenant's own union"), ('enterprise', 'Enterprise'), ('zone', 'Development zone / industrial park'), ('township', 'Township / street'), ('community', 'Community / village')], max_length=20, verbose_name='kind')),
                 ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('credit_code', models.CharField(blank=True, max_length=18, validators=[stations.validators.validate_uscc], verbose_name='unified social credit code')),
+                ('credit_code', models.CharField(blank=True, max_length=18, validators=[core.people.validators.validate_uscc], verbose_name='unified social credit code')),
                 ('employee_count', models.PositiveIntegerField(blank=True, null=True, verbose_name='employees')),
                 ('has_union', models.BooleanField(default=False, verbose_name='has a union')),
                 ('union_is_sound', models.BooleanField(default=False, verbose_name='union is sound')),

@@ -1,4 +1,4 @@
-"""Validation of identifiers used by the stations: the unified social credit code (GB 32100-2015)."""
+"""Validation of organisation identifiers: the unified social credit code (GB 32100-2015) of a unit."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
