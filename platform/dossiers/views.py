@@ -13,16 +13,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core.access import require
-from core.pages import can, form_errors_from, tenant_page
+from core.pages import can, form_errors_from, money, no_store, posted, status_for, tenant_page, xlsx_response
 from core.roles import Perm
 from core.signals import dossier_panels, panels
 from dossiers import exporting, forms, services
@@ -37,33 +36,12 @@ from dossiers.models import (
 )
 from dossiers.views_pairing import PairingForm, VisitForm
 from stations import services as stations
-from stations.exporting import content_disposition
 from stations.models import FundAccount, Station, Unit
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-def money(value) -> str:
-    """A Decimal amount as "1,234.50" (exact: Decimal formatting, never float)."""
-    return "" if value is None else f"{value:,.2f}"
-
-
-def _status(*forms_) -> int:
-    return 400 if any(form is not None and form.errors for form in forms_) else 200
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
-def _no_store(response):
-    """Pages that may carry a full ID number are never cached, by the browser or anything in between."""
-    add_never_cache_headers(response)  # max-age=0, no-cache, no-store, must-revalidate, private
-    return response
-
-
 def _applicants():
     return Prefetch(
         "members",
@@ -136,9 +114,7 @@ def dossier_export(request):
         require(request.user, request.tenant, Perm.DOSSIERS_VIEW_ID)
     content = exporting.export_dossiers(request.user, request.tenant, dossiers, full_ids=full_ids)
     day = timezone.localdate().strftime("%Y%m%d")
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition(f"dossiers-{day}.xlsx", f"{_('Dossiers')}-{day}.xlsx")
-    return _no_store(response)
+    return xlsx_response(content, f"{_('Dossiers')}-{day}.xlsx", fallback=f"dossiers-{day}.xlsx")
 
 
 # ------------------------------------------------------------------------------------------ new and edit
@@ -197,7 +173,7 @@ def _dossier_form(request, dossier: Dossier | None):
     station_choices = (
         stations.visible_stations(user, tenant) if can(request, Perm.STATIONS_VIEW) else Station.objects.none()
     )
-    data = _posted(request)
+    data = posted(request)
     if dossier is None:
         initial, masked, extra, consent_initial = [{"relation": HouseholdMember.Relation.APPLICANT}], [], 4, {}
     else:
@@ -236,7 +212,7 @@ def _dossier_form(request, dossier: Dossier | None):
         "consent_form": consent_form,
         "household_errors": household_errors,
     }
-    status = 400 if household_errors or member_errors or _status(dossier_form, consent_form) == 400 else 200
+    status = 400 if household_errors or member_errors or status_for(dossier_form, consent_form) == 400 else 200
     return render(request, "dossiers/dossier_form.html", context, status=status)
 
 
@@ -349,9 +325,9 @@ def dossier_detail(request, dossier_id: int):
         "panels": panels(dossier_panels, Dossier, tenant=tenant, dossier=dossier, request=request),
     }
     response = render(
-        request, "dossiers/dossier_detail.html", context, status=_status(transition_form, assistance_form)
+        request, "dossiers/dossier_detail.html", context, status=status_for(transition_form, assistance_form)
     )
-    return _no_store(response) if revealed else response
+    return no_store(response) if revealed else response
 
 
 @tenant_page(Perm.DOSSIERS_VIEW)
@@ -379,14 +355,14 @@ def dossier_print(request, dossier_id: int):
         "standard_text": money(dossier.standard_amount),
         "printed_at": timezone.localtime(),
     }
-    return _no_store(render(request, "dossiers/dossier_print.html", context))
+    return no_store(render(request, "dossiers/dossier_print.html", context))
 
 
 # ----------------------------------------------------------------------------------------- annual review
 @tenant_page(Perm.DOSSIERS_VIEW)
 def review_list(request):
     can_file = can(request, Perm.DOSSIERS_FILE)
-    form = forms.StartReviewForm(data=_posted(request)) if can_file else None
+    form = forms.StartReviewForm(data=posted(request)) if can_file else None
     if request.method == "POST":
         require(request.user, request.tenant, Perm.DOSSIERS_FILE)
         if form.is_valid():
@@ -410,7 +386,7 @@ def review_list(request):
     for campaign in campaigns:
         campaign.progress = services.review_progress(campaign)
     context = {"campaigns": campaigns, "form": form, "can_file": can_file}
-    return render(request, "dossiers/review_list.html", context, status=_status(form))
+    return render(request, "dossiers/review_list.html", context, status=status_for(form))
 
 
 @tenant_page(Perm.DOSSIERS_VIEW)
@@ -469,14 +445,14 @@ def review_detail(request, campaign_id: int):
         "can_review": can_review,
         "decide_errors": decide_errors,
     }
-    return render(request, "dossiers/review_detail.html", context, status=_status(posted))
+    return render(request, "dossiers/review_detail.html", context, status=status_for(posted))
 
 
 # -------------------------------------------------------------------------------------- living standards
 @tenant_page(Perm.DOSSIERS_VIEW)
 def living_standards(request):
     can_file = can(request, Perm.DOSSIERS_FILE)
-    form = forms.LivingStandardForm(data=_posted(request)) if can_file else None
+    form = forms.LivingStandardForm(data=posted(request)) if can_file else None
     if request.method == "POST":
         require(request.user, request.tenant, Perm.DOSSIERS_FILE)
         if form.is_valid():
@@ -500,7 +476,7 @@ def living_standards(request):
     for standard in standards:
         standard.amount_text = money(standard.monthly_per_capita)
     context = {"standards": standards, "form": form, "can_file": can_file}
-    return render(request, "dossiers/living_standards.html", context, status=_status(form))
+    return render(request, "dossiers/living_standards.html", context, status=status_for(form))
 
 
 urlpatterns = [

@@ -39,7 +39,7 @@ from rest_framework.views import APIView
 
 from core.access import require
 from core.dates import query_date
-from core.pages import tenant_page
+from core.pages import tenant_page, xlsx_response
 from core.plugins import metrics_for
 from core.roles import Perm
 from rollups import exporting, services
@@ -540,9 +540,7 @@ def _render(request, template, tables, *, own: bool = False, **context):
 
 def _xlsx(filename: str, title: str, tables, subtitle: str) -> HttpResponse:
     content = exporting.workbook(title, tables, subtitle=subtitle, as_of=services.freshness()["as_of"])
-    response = HttpResponse(content, content_type=exporting.CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return xlsx_response(content, filename)
 
 
 def _export_query(request) -> str:

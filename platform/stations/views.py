@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from core.access import require
 from core.dates import query_year
-from core.pages import can, form_errors_from, tenant_page
+from core.pages import can, form_errors_from, get_or_404, money, posted, status_for, tenant_page
 from core.roles import Perm
 from core.signals import panels, station_panels, unit_panels
 from stations import forms, services
@@ -51,26 +51,6 @@ UNIT_KIND_RANK = {kind: rank for rank, kind in enumerate(["union", "zone", "town
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-def money(value) -> str:
-    """A Decimal amount as "1,234.50" (exact: Decimal formatting, never float)."""
-    return f"{value:,.2f}"
-
-
-def _get_or_404(queryset, pk):
-    try:
-        return queryset.get(pk=pk)
-    except queryset.model.DoesNotExist:
-        raise Http404 from None
-
-
-def _status(*forms_) -> int:
-    return 400 if any(form is not None and form.errors for form in forms_) else 200
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
 def _with_overdue(records, policy: StationPolicy, today):
     """Annotate ``overdue`` in the query: a record is overdue when it is not closed and today is after its visit
     day plus the time limit, i.e. it was visited before the start of (today − limit)."""
@@ -120,7 +100,7 @@ def station_list(request):
 @tenant_page(Perm.STATIONS_VIEW)
 def station_detail(request, station_id: int):
     visible = services.visible_stations(request.user, request.tenant)
-    station = _get_or_404(
+    station = get_or_404(
         visible.select_related("unit", "host_station", "fund").prefetch_related("staff", "service_points"),
         station_id,
     )
@@ -222,7 +202,7 @@ def _station_form(request, station: Station | None):
     if station is None and request.GET.get("unit", "").isdigit():
         initial["unit"] = int(request.GET["unit"])
     title_name = station.name if station else ""
-    form = forms.StationForm(data=_posted(request), instance=station, initial=initial)
+    form = forms.StationForm(data=posted(request), instance=station, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {field: form.cleaned_data[field] for field in services.STATION_FIELDS if field in form.cleaned_data}
         try:
@@ -233,7 +213,7 @@ def _station_form(request, station: Station | None):
             messages.success(request, _("Station saved."))
             return redirect("stations:station-detail", station_id=saved.pk)
     context = {"form": form, "station": station, "title_name": title_name}
-    return render(request, "stations/station_form.html", context, status=_status(form))
+    return render(request, "stations/station_form.html", context, status=status_for(form))
 
 
 @tenant_page(Perm.STATIONS_MANAGE)
@@ -298,7 +278,7 @@ def _unit_form(request, unit: Unit | None):
     if unit is None and request.GET.get("parent", "").isdigit():
         initial["parent"] = int(request.GET["parent"])
     title_name = unit.name if unit else ""
-    form = forms.UnitForm(data=_posted(request), instance=unit, initial=initial)
+    form = forms.UnitForm(data=posted(request), instance=unit, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {field: form.cleaned_data[field] for field in services.UNIT_FIELDS if field in form.cleaned_data}
         try:
@@ -311,7 +291,7 @@ def _unit_form(request, unit: Unit | None):
     context = {"form": form, "unit": unit, "title_name": title_name}
     if unit is not None:
         context["panels"] = panels(unit_panels, Unit, tenant=request.tenant, unit=unit, request=request)
-    return render(request, "stations/unit_form.html", context, status=_status(form))
+    return render(request, "stations/unit_form.html", context, status=status_for(form))
 
 
 @tenant_page(Perm.STATIONS_MANAGE)
@@ -321,7 +301,7 @@ def unit_new(request):
 
 @tenant_page(Perm.STATIONS_MANAGE)
 def unit_edit(request, unit_id: int):
-    return _unit_form(request, _get_or_404(Unit.objects.all(), unit_id))
+    return _unit_form(request, get_or_404(Unit.objects.all(), unit_id))
 
 
 # ----------------------------------------------------------------------------------------------- coverage
@@ -379,7 +359,7 @@ def coverage(request):
         "target_form": target_form,
         "defaults_form": defaults_form,
     }
-    return render(request, "stations/coverage.html", context, status=_status(target_form, defaults_form))
+    return render(request, "stations/coverage.html", context, status=status_for(target_form, defaults_form))
 
 
 # ---------------------------------------------------------------------------------------------- reception
@@ -423,7 +403,7 @@ def reception_new(request):
     initial = {}
     if request.GET.get("station", "").isdigit():
         initial["station"] = int(request.GET["station"])
-    form = forms.ReceptionForm(visible, data=_posted(request), initial=initial)
+    form = forms.ReceptionForm(visible, data=posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -443,7 +423,7 @@ def reception_new(request):
         else:
             messages.success(request, _("The visit is registered."))
             return redirect("stations:reception-detail", record_id=record.pk)
-    return render(request, "stations/reception_form.html", {"form": form}, status=_status(form))
+    return render(request, "stations/reception_form.html", {"form": form}, status=status_for(form))
 
 
 def _error_lines(form) -> list[str]:
@@ -460,7 +440,7 @@ def reception_detail(request, record_id: int):
     records = ReceptionRecord.objects.filter(station__in=visible).select_related(
         "station", "employer", "registered_by", "archived_by", "handled_by", "closed_by"
     )
-    record = _get_or_404(records, record_id)
+    record = get_or_404(records, record_id)
     can_register = can(request, Perm.RECEPTION_REGISTER)
     next_action = forms.STAGE_ACTIONS.get(record.stage)  # (action, form class, service) or None once closed
     form = None
@@ -524,7 +504,7 @@ def fund_list(request):
     form = None
     if can_book:
         stations = services.visible_stations(request.user, request.tenant)
-        form = forms.OpenAccountForm(stations, data=_posted(request))
+        form = forms.OpenAccountForm(stations, data=posted(request))
         if request.method == "POST" and form.is_valid():
             try:
                 account = services.open_account(
@@ -543,12 +523,12 @@ def fund_list(request):
         "form": form,
         "can_book": can_book,
     }
-    return render(request, "stations/fund_list.html", context, status=_status(form))
+    return render(request, "stations/fund_list.html", context, status=status_for(form))
 
 
 @tenant_page(Perm.FUNDS_VIEW)
 def fund_detail(request, account_id: int):
-    account = _get_or_404(services.visible_accounts(request.user, request.tenant).select_related("station"), account_id)
+    account = get_or_404(services.visible_accounts(request.user, request.tenant).select_related("station"), account_id)
     entries_query = (
         account.entries.select_related("created_by")
         .annotate(reversed_by_pk=Subquery(FundEntry.objects.filter(reverses=OuterRef("pk")).values("pk")[:1]))
@@ -599,7 +579,7 @@ def fund_detail(request, account_id: int):
         "expenditure_form": expenditure_form,
         "reversal_form": reversal_form if reversible or reversal_form.errors else None,
     }
-    status = _status(income_form, expenditure_form, reversal_form)
+    status = status_for(income_form, expenditure_form, reversal_form)
     return render(request, "stations/fund_detail.html", context, status=status)
 
 
