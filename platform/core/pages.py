@@ -109,7 +109,8 @@ class ListPage:
 
     ``ListPage(request, queryset, filterset_class, sorts={"name": "姓名"…}, default_sort="-id")`` → ``.filters``
     (the bound FilterSet, for the filter bar), ``.page`` (a Django Page), ``.total``, ``.sort`` and
-    ``.querystring(**changes)`` for links that keep the other parameters.
+    ``.querystring(**changes)`` for links that keep the other parameters, ``.sort_links()`` for the sort bar.
+    Templates ``core/list_bar.html`` (total, sort links) and ``core/list_pager.html`` show a ``list``.
     """
 
     def __init__(self, request, queryset, filterset_class=None, *, sorts=None, default_sort="-pk", per_page=50):
@@ -123,6 +124,15 @@ class ListPage:
         self.paginator = Paginator(rows, per_page)
         self.page = self.paginator.get_page(request.GET.get("page"))
         self.total = self.paginator.count
+
+    def sort_links(self) -> list[dict]:
+        """One link per sortable column: ascending first, a second click turns it round; a new sort starts at page 1."""
+        links = []
+        for key, label in self.sorts.items():
+            state = "asc" if self.sort == key else "desc" if self.sort == f"-{key}" else ""
+            wanted = f"-{key}" if state == "asc" else key
+            links.append({"label": label, "state": state, "query": self.querystring(sort=wanted, page=None)})
+        return links
 
     def querystring(self, **changes) -> str:
         params = self.request.GET.copy()

@@ -21,11 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core.access import require
-from core.pages import can, form_errors_from, money, no_store, posted, status_for, tenant_page, xlsx_response
+from core.pages import ListPage, can, form_errors_from, money, no_store, posted, status_for, tenant_page, xlsx_response
 from core.roles import Perm
 from core.signals import dossier_panels, panels
 from dossiers import exporting, forms, services
 from dossiers.attachments import AttachmentForm
+from dossiers.filters import DossierListFilter, filtered_dossiers
 from dossiers.models import (
     Assistance,
     Dossier,
@@ -68,34 +69,38 @@ def _get_dossier(request, dossier_id, queryset=None):
         raise Http404 from None
 
 
-def _filtered(request):
-    """The visible dossiers narrowed by the list's filters (query string), and the filter form."""
-    visible = services.visible_dossiers(request.user, request.tenant)
-    stations_with_dossiers = Station.objects.filter(pk__in=visible.values("station_id")).order_by("name")
-    filters = forms.DossierFilterForm(stations_with_dossiers.only("pk", "name"), data=request.GET)
-    return filters, filters.filter(visible)
+# The list's sortable columns (query parameter ``sort``, ``-`` for descending); anything else sorts newest first.
+DOSSIER_SORTS = {
+    "pk": gettext_lazy("No."),
+    "tier": gettext_lazy("Tier"),
+    "per_capita_income": gettext_lazy("Per-capita income"),
+    "status": gettext_lazy("Status"),
+    "last_assistance_on": gettext_lazy("Last assistance"),
+}
 
 
 # ------------------------------------------------------------------------------------------------- list
 @tenant_page(Perm.DOSSIERS_VIEW)
 def dossier_list(request):
-    filters, dossiers = _filtered(request)
     last_assistance = Assistance.objects.filter(dossier=OuterRef("pk")).order_by("-given_on").values("given_on")[:1]
     dossiers = (
-        dossiers.select_related("employer", "station")
+        services.visible_dossiers(request.user, request.tenant)
+        .select_related("employer", "station")
         .prefetch_related(_applicants())
         .annotate(last_assistance_on=Subquery(last_assistance))
-        .order_by("-created_at", "-pk")
     )
-    page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
-    for dossier in page:
+    listing = ListPage(
+        request, dossiers, DossierListFilter, sorts=DOSSIER_SORTS, default_sort="-created_at", per_page=PAGE_SIZE
+    )
+    for dossier in listing.page:
         _set_applicant(dossier)
         dossier.per_capita_text = money(dossier.per_capita_income)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "page": page,
-        "filters": filters,
+        "list": listing,
+        "page": listing.page,
+        "filters": listing.filters,
         "query": query.urlencode(),
         "can_edit": can(request, Perm.DOSSIERS_EDIT),
         "can_view_id": can(request, Perm.DOSSIERS_VIEW_ID),
@@ -108,7 +113,7 @@ def dossier_list(request):
 def dossier_export(request):
     """The list (with the filters of the query string) as .xlsx; masked numbers, or full ones when a role that may
     see them asks by POST (``full_ids=1``) — each exported number is then audited."""
-    _filters, dossiers = _filtered(request)
+    dossiers = filtered_dossiers(request.GET, services.visible_dossiers(request.user, request.tenant))
     full_ids = request.method == "POST" and request.POST.get("full_ids") == "1"
     if full_ids:
         require(request.user, request.tenant, Perm.DOSSIERS_VIEW_ID)
