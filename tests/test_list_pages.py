@@ -62,3 +62,81 @@ def test_dossier_list_filters_sorts_pages_and_counts_on_one_tenant_only(
     assert applicants_in_order(bob_text, "乙") == ["乙建国100", "乙建国200"] and "3 rows" in bob_text
     for name in a.names:
         assert name not in bob_text
+
+
+# ------------------------------------------------------------------------------------------------- stations
+@pytest.fixture
+def station_worlds(tenant_a, tenant_b, persona):
+    from tests import test_stations_pages as stations_pages
+
+    a = stations_pages.build_world(tenant_a, persona("alice"), "甲")
+    stations_pages.move_ids_apart(tenant_b)
+    return a, stations_pages.build_world(tenant_b, persona("bob"), "乙")
+
+
+def station_names_in_order(text: str) -> list[str]:
+    return re.findall(r'<td><a href="/stations/\d+/">([^<]+)</a>', text)
+
+
+def test_station_list_filters_sorts_pages_and_counts_on_one_tenant_only(
+    station_worlds, tenant_a, tenant_b, client_for, persona, monkeypatch
+):
+    a, b = station_worlds
+    alice = client_for(tenant_a, persona("alice"), **EN)
+    text = page(alice.get("/stations/"))
+    assert "3 rows" in text
+    by_name = sorted([a.host.name, a.own.name, a.attached.name])
+    assert station_names_in_order(text) == by_name  # by name unless asked otherwise
+    assert station_names_in_order(page(alice.get("/stations/", {"sort": "-name"}))) == by_name[::-1]
+    for name in b.names:
+        assert name not in text
+
+    attached = page(alice.get("/stations/", {"kind": "attached"}))
+    assert "1 row" in attached and station_names_in_order(attached) == [a.attached.name]
+    assert "?kind=attached&amp;sort=kind" in attached  # the sort links keep the filter
+
+    monkeypatch.setattr("stations.views.PAGE_SIZE", 2)
+    first = page(alice.get("/stations/"))
+    assert station_names_in_order(first) == by_name[:2] and "3 rows" in first and "page=2" in first
+    assert station_names_in_order(page(alice.get("/stations/", {"page": 2}))) == by_name[2:]
+
+    text_b = page(client_for(tenant_b, persona("bob"), **EN).get("/stations/", {"page": 2}))
+    assert station_names_in_order(text_b) == sorted([b.host.name, b.own.name, b.attached.name])[2:]
+    for name in a.names:
+        assert name not in text_b
+
+
+def test_reception_register_filters_sorts_and_counts_on_one_tenant_only(
+    station_worlds, tenant_a, tenant_b, client_for, persona
+):
+    from django_tenants.utils import schema_context
+
+    from stations import services
+
+    a, b = station_worlds
+    with schema_context(tenant_a.schema_name):
+        fresh = services.register_visit(
+            persona("alice"), tenant_a, station=a.host, visitor_name="甲新访客", category="medical", request="y"
+        )
+    alice = client_for(tenant_a, persona("alice"), **EN)
+    text = page(alice.get("/stations/reception/"))
+    assert "2 rows" in text
+    assert text.index(fresh.visitor_name) < text.index(a.record.visitor_name)  # the latest visit first
+    oldest_first = page(alice.get("/stations/reception/", {"sort": "visited_at"}))
+    assert oldest_first.index(a.record.visitor_name) < oldest_first.index(fresh.visitor_name)
+    for name in b.names:
+        assert name not in text
+
+    overdue = page(alice.get("/stations/reception/", {"overdue": "1", "sort": "visited_at"}))
+    assert "1 row" in overdue and a.record.visitor_name in overdue and fresh.visitor_name not in overdue
+    # The box sends overdue=1 (the name and value the register has always read) and stays ticked.
+    box = re.search(r'<input type="checkbox" name="overdue"[^>]*>', overdue).group(0)
+    assert 'value="1"' in box and "checked" in box and "?overdue=1&amp;sort=-visited_at" in overdue
+    # A station of tenant B is no choice on A: the filter is ignored rather than answering with B's records.
+    foreign = page(alice.get("/stations/reception/", {"station": b.own.pk}))
+    assert b.record.visitor_name not in foreign and "2 rows" in foreign
+
+    text_b = page(client_for(tenant_b, persona("bob"), **EN).get("/stations/reception/"))
+    assert "1 row" in text_b and b.record.visitor_name in text_b
+    for name in a.names + ("甲新访客",):
+        assert name not in text_b

@@ -115,7 +115,10 @@ class ListPage:
 
     def __init__(self, request, queryset, filterset_class=None, *, sorts=None, default_sort="-pk", per_page=50):
         self.request = request
-        self.filters = filterset_class(request.GET or None, queryset=queryset) if filterset_class else None
+        # The request goes to the FilterSet too: its choices (stations, units) are scoped to what the user may see.
+        self.filters = (
+            filterset_class(request.GET or None, queryset=queryset, request=request) if filterset_class else None
+        )
         rows = self.filters.qs if self.filters is not None and self.filters.is_valid() else queryset
         self.sorts = dict(sorts or {})
         wanted = request.GET.get("sort", "")

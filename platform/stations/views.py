@@ -12,7 +12,6 @@ from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, Count, Max, OuterRef, Q, Subquery, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -24,10 +23,11 @@ from django.views.decorators.http import require_POST
 
 from core.access import require
 from core.dates import query_year
-from core.pages import can, form_errors_from, get_or_404, money, posted, status_for, tenant_page
+from core.pages import ListPage, can, form_errors_from, get_or_404, money, posted, status_for, tenant_page
 from core.roles import Perm
 from core.signals import panels, station_panels, unit_panels
 from stations import forms, services
+from stations.filters import ReceptionListFilter, StationListFilter
 from stations.models import (
     CoverageTarget,
     FundEntry,
@@ -70,28 +70,32 @@ def _add_due_dates(records, policy: StationPolicy) -> None:
 
 
 # ----------------------------------------------------------------------------------------------- stations
+# The station list's sortable columns (query parameter ``sort``, ``-`` for descending); by name otherwise.
+STATION_SORTS = {
+    "name": gettext_lazy("Name"),
+    "kind": gettext_lazy("Kind"),
+    "established_on": gettext_lazy("Established"),
+}
+
+
 @tenant_page(Perm.STATIONS_VIEW)
 def station_list(request):
     stations = (
         services.visible_stations(request.user, request.tenant)
         .select_related("unit")
         .prefetch_related("staff")  # Station.checklist() reads the staff
-        .order_by("name")
     )
-    kind = request.GET.get("kind", "")
-    if kind in Station.Kind.values:
-        stations = stations.filter(kind=kind)
-    else:
-        kind = ""
-    stations = list(stations)
+    listing = ListPage(
+        request, stations, StationListFilter, sorts=STATION_SORTS, default_sort="name", per_page=PAGE_SIZE
+    )
     today = timezone.localdate()
-    for station in stations:
+    for station in listing.page:
         station.missing_count = len(station.missing())
         station.is_open = station.is_open_on(today)
     context = {
-        "stations": stations,
-        "kinds": Station.Kind.choices,
-        "kind": kind,
+        "list": listing,
+        "stations": listing.page,
+        "filters": listing.filters,
         "can_manage": can(request, Perm.STATIONS_MANAGE),
     }
     return render(request, "stations/station_list.html", context)
@@ -363,34 +367,28 @@ def coverage(request):
 
 
 # ---------------------------------------------------------------------------------------------- reception
+# The register's sortable columns; the latest visit first otherwise.
+RECEPTION_SORTS = {
+    "visited_at": gettext_lazy("Visited at"),
+    "station__name": gettext_lazy("Station"),
+    "stage": gettext_lazy("Stage"),
+}
+
+
 @tenant_page(Perm.STATIONS_VIEW)
 def reception_list(request):
     visible = services.visible_stations(request.user, request.tenant)
     policy = StationPolicy.current()
     records = _with_overdue(ReceptionRecord.objects.filter(station__in=visible), policy, timezone.localdate())
-    records = records.select_related("station", "employer").order_by("-visited_at", "-pk")
-    stage = request.GET.get("stage", "")
-    if stage in ReceptionRecord.Stage.values:
-        records = records.filter(stage=stage)
-    else:
-        stage = ""
-    station_id = request.GET.get("station", "")
-    if station_id.isdigit():
-        records = records.filter(station_id=int(station_id))
-    else:
-        station_id = ""
-    overdue_only = request.GET.get("overdue") == "1"
-    if overdue_only:
-        records = records.filter(overdue=True)
-    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
-    _add_due_dates(page, policy)
+    records = records.select_related("station", "employer")
+    listing = ListPage(
+        request, records, ReceptionListFilter, sorts=RECEPTION_SORTS, default_sort="-visited_at", per_page=PAGE_SIZE
+    )
+    _add_due_dates(listing.page, policy)
     context = {
-        "page": page,
-        "stations": visible.order_by("name").only("pk", "name"),
-        "stages": ReceptionRecord.Stage.choices,
-        "stage": stage,
-        "station_id": station_id,
-        "overdue_only": overdue_only,
+        "list": listing,
+        "page": listing.page,
+        "filters": listing.filters,
         "policy": policy,
         "can_register": can(request, Perm.RECEPTION_REGISTER),
     }
