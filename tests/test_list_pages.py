@@ -140,3 +140,41 @@ def test_reception_register_filters_sorts_and_counts_on_one_tenant_only(
     assert "1 row" in text_b and b.record.visitor_name in text_b
     for name in a.names + ("甲新访客",):
         assert name not in text_b
+
+
+# ----------------------------------------------------------------------------------------------------- units
+def unit_names_in_order(text: str) -> list[str]:
+    return re.findall(r'padding-left: calc\(\.6rem \+ [0-9.]+em\)">([^<]+)</td>', text)
+
+
+def test_unit_list_keeps_its_tree_filters_sorts_and_counts_on_one_tenant_only(
+    station_worlds, tenant_a, tenant_b, client_for, persona, monkeypatch
+):
+    a, b = station_worlds
+    alice = client_for(tenant_a, persona("alice"), **EN)
+    text = page(alice.get("/stations/units/"))
+    tree = unit_names_in_order(text)
+    assert set(tree) >= {a.township.name, a.enterprise.name, a.small.name, a.lacking.name}
+    assert tree.index(a.township.name) < tree.index(a.enterprise.name)  # no sort asked: tree order
+    assert f"{len(tree)} rows" in text
+    for name in b.names:
+        assert name not in text
+
+    by_size = unit_names_in_order(page(alice.get("/stations/units/", {"sort": "-employee_count"})))
+    assert by_size[:2] == [a.lacking.name, a.enterprise.name]  # 500, then 350 employees
+
+    failing = page(alice.get("/stations/units/", {"failing": "1", "sort": "name"}))
+    assert unit_names_in_order(failing) == [a.lacking.name] and "1 row" in failing
+    searched = page(alice.get("/stations/units/", {"q": "小作坊"}))
+    assert unit_names_in_order(searched) == [a.small.name]
+    assert page(alice.get("/stations/units/", {"q": "乙"})).count("No units.") == 1  # B's names match nothing
+
+    monkeypatch.setattr("stations.views.PAGE_SIZE", 2)
+    first = unit_names_in_order(page(alice.get("/stations/units/")))
+    second = unit_names_in_order(page(alice.get("/stations/units/", {"page": 2})))
+    assert first + second == tree[:4]
+
+    text_b = page(client_for(tenant_b, persona("bob"), **EN).get("/stations/units/", {"failing": "1"}))
+    assert unit_names_in_order(text_b) == [b.lacking.name]
+    for name in a.names:
+        assert name not in text_b

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
@@ -110,10 +111,13 @@ class ListPage:
     ``ListPage(request, queryset, filterset_class, sorts={"name": "姓名"…}, default_sort="-id")`` → ``.filters``
     (the bound FilterSet, for the filter bar), ``.page`` (a Django Page), ``.total``, ``.sort`` and
     ``.querystring(**changes)`` for links that keep the other parameters, ``.sort_links()`` for the sort bar.
+    With ``default_sort=""`` and ``arrange=function``, a list no column sorts is ``arrange(rows)`` (a list).
     Templates ``core/list_bar.html`` (total, sort links) and ``core/list_pager.html`` show a ``list``.
     """
 
-    def __init__(self, request, queryset, filterset_class=None, *, sorts=None, default_sort="-pk", per_page=50):
+    def __init__(
+        self, request, queryset, filterset_class=None, *, sorts=None, default_sort="-pk", per_page=50, arrange=None
+    ):
         self.request = request
         # The request goes to the FilterSet too: its choices (stations, units) are scoped to what the user may see.
         self.filters = (
@@ -123,10 +127,19 @@ class ListPage:
         self.sorts = dict(sorts or {})
         wanted = request.GET.get("sort", "")
         self.sort = wanted if wanted.lstrip("-") in self.sorts else default_sort
-        rows = rows.order_by(self.sort, "pk")
+        if self.sort or arrange is None:
+            rows = rows.order_by(self._ordering(self.sort or "pk"), "pk")
+        else:  # no column chosen: an order SQL cannot give (a tree), `arrange(rows)` → the rows as a list
+            rows = arrange(rows)
         self.paginator = Paginator(rows, per_page)
         self.page = self.paginator.get_page(request.GET.get("page"))
         self.total = self.paginator.count
+
+    @staticmethod
+    def _ordering(sort: str):
+        # Blanks last whichever way round: a column sorted by size shows sizes first, not the rows without one.
+        column = F(sort.lstrip("-"))
+        return column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True)
 
     def sort_links(self) -> list[dict]:
         """One link per sortable column: ascending first, a second click turns it round; a new sort starts at page 1."""

@@ -27,7 +27,7 @@ from core.pages import ListPage, can, form_errors_from, get_or_404, money, poste
 from core.roles import Perm
 from core.signals import panels, station_panels, unit_panels
 from stations import forms, services
-from stations.filters import ReceptionListFilter, StationListFilter
+from stations.filters import ReceptionListFilter, StationListFilter, UnitListFilter, open_station_kinds
 from stations.models import (
     CoverageTarget,
     FundEntry,
@@ -246,24 +246,33 @@ def _unit_tree(units: list[Unit]) -> list[tuple[Unit, int]]:
     return ordered
 
 
+# The unit list's sortable columns; in tree order (the union, areas, then their enterprises) otherwise.
+UNIT_SORTS = {
+    "name": gettext_lazy("Name"),
+    "kind": gettext_lazy("Kind"),
+    "employee_count": gettext_lazy("Employees"),
+}
+
+
 @tenant_page(Perm.STATIONS_VIEW)
 def unit_list(request):
     units = services.visible_units(request.user, request.tenant)
-    open_stations = Station.objects.filter(services.open_on(timezone.localdate()), unit__in=units)
-    # The kinds of open stations of every unit in one query, so unit_compliance never queries per unit.
-    kinds: dict[int, set[str]] = defaultdict(set)
-    for unit_id, kind in open_stations.values_list("unit_id", "kind").distinct():
-        kinds[unit_id].add(kind)
-    query = request.GET.get("q", "").strip()
-    only_failing = request.GET.get("failing") == "1"
+    listing = ListPage(
+        request,
+        units,
+        UnitListFilter,
+        sorts=UNIT_SORTS,
+        default_sort="",
+        per_page=PAGE_SIZE,
+        arrange=lambda rows: _unit_tree(list(rows)),
+    )
+    rows_in_page = [row if isinstance(row, tuple) else (row, 0) for row in listing.page]
+    # The kinds of open stations of the page's units in one query, so unit_compliance never queries per unit.
+    kinds = open_station_kinds([unit.pk for unit, _depth in rows_in_page])
     kind_labels = dict(Station.Kind.choices)
     rows = []
-    for unit, depth in _unit_tree(list(units)):
-        compliance = services.unit_compliance(unit, kinds=tuple(sorted(kinds.get(unit.pk, ()))))
-        if query and query.lower() not in unit.name.lower() and query.upper() != unit.credit_code:
-            continue
-        if only_failing and compliance.complies:
-            continue
+    for unit, depth in rows_in_page:
+        compliance = services.unit_compliance(unit, kinds=kinds.get(unit.pk, ()))
         rows.append(
             {
                 "unit": unit,
@@ -273,7 +282,12 @@ def unit_list(request):
                 "required": compliance.requirement != services.Requirement.NONE,
             }
         )
-    context = {"rows": rows, "q": query, "failing": only_failing, "can_manage": can(request, Perm.STATIONS_MANAGE)}
+    context = {
+        "list": listing,
+        "rows": rows,
+        "filters": listing.filters,
+        "can_manage": can(request, Perm.STATIONS_MANAGE),
+    }
     return render(request, "stations/unit_list.html", context)
 
 
