@@ -11,6 +11,7 @@ from datetime import date
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.fields import money
 from core.dates import past_founding, past_record
 from stations import services
 from stations.models import (
@@ -24,10 +25,6 @@ from stations.models import (
     Unit,
 )
 from stations.validators import normalize_uscc
-
-
-def money(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True, **kwargs)
 
 
 # ------------------------------------------------------------------------------------------------- units
