@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stations import services
-from stations.models import ReceptionRecord, Station, Unit
+from stations.models import ReceptionRecord, Station
 
 
 class StationListFilter(django_filters.FilterSet):
@@ -71,9 +71,7 @@ class UnitListFilter(django_filters.FilterSet):
         widget=forms.CheckboxInput(attrs={"value": "1"}),
     )
 
-    class Meta:
-        model = Unit
-        fields = ["q", "failing"]
+    # No Meta.model: both filters are declared, and the unit model is free to move (core.people).
 
     def filter_name_or_code(self, units, name, value):
         if not (value := value.strip()):
