@@ -6,11 +6,11 @@ from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from assessment import services
 from assessment.models import DemonstrationNomination, Indicator, Inspection
-from core.api.pagination import PAGE_PARAMETERS, Pagination, paginated
+from core.api.base import TenantAPIView
+from core.api.pagination import PAGE_PARAMETERS, paginated
 from core.dates import query_year
 from core.roles import Perm
 from tenants.models import Tenant
@@ -136,17 +136,6 @@ class DecideSerializer(serializers.Serializer):
     inspection_id = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
-class AssessmentView(APIView):
-    @property
-    def tenant(self):
-        return self.request._request.tenant
-
-    def page(self, queryset, serializer):
-        paginator = Pagination()
-        rows = paginator.paginate_queryset(queryset, self.request, view=self)
-        return paginator.get_paginated_response(serializer(rows, many=True).data)
-
-
 YEAR = OpenApiParameter("year", int, description="The year (default: this year).")
 
 
@@ -154,7 +143,7 @@ def _year(request) -> int:
     return query_year(request.query_params)
 
 
-class Indicators(AssessmentView):
+class Indicators(TenantAPIView):
     """The indicators of a year (municipal union); its administrator defines them."""
 
     required_permissions = {"GET": Perm.VIEW_ROLLUPS, "POST": Perm.MANAGE_TENANTS}
@@ -171,7 +160,7 @@ class Indicators(AssessmentView):
         return Response(IndicatorSerializer(indicator).data, status=status.HTTP_201_CREATED)
 
 
-class Scores(AssessmentView):
+class Scores(TenantAPIView):
     """Every county union's score of a year, with the inputs behind each indicator."""
 
     required_permission = Perm.VIEW_ROLLUPS
@@ -183,7 +172,7 @@ class Scores(AssessmentView):
         )
 
 
-class Inspections(AssessmentView):
+class Inspections(TenantAPIView):
     """Item-by-item inspections of stations (municipal union)."""
 
     required_permissions = {"GET": Perm.VIEW_ROLLUPS, "POST": Perm.MANAGE_TENANTS}
@@ -209,7 +198,7 @@ class Inspections(AssessmentView):
         return Response(InspectionSerializer(inspection).data, status=status.HTTP_201_CREATED)
 
 
-class Nominations(AssessmentView):
+class Nominations(TenantAPIView):
     """Demonstration-station nominations: a county union's own (and it nominates), or all (municipal union)."""
 
     required_permissions = {"GET": Perm.VIEW_HOME, "POST": Perm.STATIONS_MANAGE}
@@ -226,7 +215,7 @@ class Nominations(AssessmentView):
         return Response(NominationSerializer(nomination).data, status=status.HTTP_201_CREATED)
 
 
-class DecideNomination(AssessmentView):
+class DecideNomination(TenantAPIView):
     """Designate a nominated station as a municipal demonstration station, or decline it with a reason."""
 
     required_permission = Perm.MANAGE_TENANTS

@@ -14,11 +14,13 @@
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
@@ -93,9 +95,10 @@ def no_store(response):
 
 
 def content_disposition(filename: str, *, fallback: str = "download.xlsx") -> str:
-    """An attachment named `filename` (UTF-8, RFC 6266/5987), with an ASCII fallback for old clients."""
+    """An attachment named `filename` (UTF-8, RFC 6266/5987), with a safe ASCII fallback for old clients."""
     ascii_name = filename if filename.isascii() else fallback
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name) or "download.xlsx"
+    return f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def xlsx_response(content: bytes, filename: str, *, fallback: str = "download.xlsx") -> HttpResponse:
@@ -109,20 +112,45 @@ class ListPage:
 
     ``ListPage(request, queryset, filterset_class, sorts={"name": "姓名"…}, default_sort="-id")`` → ``.filters``
     (the bound FilterSet, for the filter bar), ``.page`` (a Django Page), ``.total``, ``.sort`` and
-    ``.querystring(**changes)`` for links that keep the other parameters.
+    ``.querystring(**changes)`` for links that keep the other parameters, ``.sort_links()`` for the sort bar.
+    With ``default_sort=""`` and ``arrange=function``, a list no column sorts is ``arrange(rows)`` (a list).
+    Templates ``core/list_bar.html`` (total, sort links) and ``core/list_pager.html`` show a ``list``.
     """
 
-    def __init__(self, request, queryset, filterset_class=None, *, sorts=None, default_sort="-pk", per_page=50):
+    def __init__(
+        self, request, queryset, filterset_class=None, *, sorts=None, default_sort="-pk", per_page=50, arrange=None
+    ):
         self.request = request
-        self.filters = filterset_class(request.GET or None, queryset=queryset) if filterset_class else None
+        # The request goes to the FilterSet too: its choices (stations, units) are scoped to what the user may see.
+        self.filters = (
+            filterset_class(request.GET or None, queryset=queryset, request=request) if filterset_class else None
+        )
         rows = self.filters.qs if self.filters is not None and self.filters.is_valid() else queryset
         self.sorts = dict(sorts or {})
         wanted = request.GET.get("sort", "")
         self.sort = wanted if wanted.lstrip("-") in self.sorts else default_sort
-        rows = rows.order_by(self.sort, "pk")
+        if self.sort or arrange is None:
+            rows = rows.order_by(self._ordering(self.sort or "pk"), "pk")
+        else:  # no column chosen: an order SQL cannot give (a tree), `arrange(rows)` → the rows as a list
+            rows = arrange(rows)
         self.paginator = Paginator(rows, per_page)
         self.page = self.paginator.get_page(request.GET.get("page"))
         self.total = self.paginator.count
+
+    @staticmethod
+    def _ordering(sort: str):
+        # Blanks last whichever way round: a column sorted by size shows sizes first, not the rows without one.
+        column = F(sort.lstrip("-"))
+        return column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True)
+
+    def sort_links(self) -> list[dict]:
+        """One link per sortable column: ascending first, a second click turns it round; a new sort starts at page 1."""
+        links = []
+        for key, label in self.sorts.items():
+            state = "asc" if self.sort == key else "desc" if self.sort == f"-{key}" else ""
+            wanted = f"-{key}" if state == "asc" else key
+            links.append({"label": label, "state": state, "query": self.querystring(sort=wanted, page=None)})
+        return links
 
     def querystring(self, **changes) -> str:
         params = self.request.GET.copy()

@@ -22,9 +22,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from core.access import require
+from core.api.base import TenantAPIView
 from core.pages import tenant_page
 from core.roles import Perm
 from dossiers.models import Attachment
@@ -136,7 +136,7 @@ class AttachmentUploadSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DossierAttachments(APIView):
+class DossierAttachments(TenantAPIView):
     """A dossier's attachments; POST (multipart) adds one."""
 
     parser_classes = [MultiPartParser]
@@ -144,7 +144,7 @@ class DossierAttachments(APIView):
 
     @extend_schema(responses=AttachmentSerializer(many=True))
     def get(self, request, dossier_id: int):
-        dossier = access_dossier(request.user, request._request.tenant, dossier_id)
+        dossier = access_dossier(request.user, self.tenant, dossier_id)
         return Response(AttachmentSerializer(dossier.attachments.all(), many=True).data)
 
     @extend_schema(request=AttachmentUploadSerializer, responses={201: AttachmentSerializer})
@@ -153,7 +153,7 @@ class DossierAttachments(APIView):
         data.is_valid(raise_exception=True)
         attachment = add_attachment(
             request.user,
-            request._request.tenant,
+            self.tenant,
             dossier_id,
             data.validated_data["file"],
             description=data.validated_data["description"],
@@ -161,12 +161,12 @@ class DossierAttachments(APIView):
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
-class AttachmentDownload(APIView):
+class AttachmentDownload(TenantAPIView):
     required_permission = Perm.DOSSIERS_VIEW
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request, attachment_id: int):
-        return download(access_attachment(request.user, request._request.tenant, attachment_id))
+        return download(access_attachment(request.user, self.tenant, attachment_id))
 
 
 api_urlpatterns = [

@@ -10,7 +10,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,40 +21,6 @@ from stations.models import FundAccount, Station
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 BLANK = [("", "---------")]
-
-
-# ----------------------------------------------------------------------------------------------- filters
-class DossierFilterForm(forms.Form):
-    """The list's filters (GET); also used by the export, so both read the same query string."""
-
-    q = forms.CharField(label=_("Applicant name"), required=False, max_length=50)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All statuses"))])
-    tier = forms.ChoiceField(label=_("Tier"), required=False, choices=[("", _("All tiers"))])
-    cause = forms.ChoiceField(label=_("Cause"), required=False, choices=[("", _("All causes"))])
-    station = forms.TypedChoiceField(label=_("Station"), required=False, coerce=int, empty_value=None)
-
-    def __init__(self, stations, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices += Dossier.Status.choices
-        self.fields["tier"].choices += Dossier.Tier.choices
-        self.fields["cause"].choices += Dossier.Cause.choices
-        self.fields["station"].choices = [("", _("All stations"))] + [(s.pk, s.name) for s in stations]
-
-    def filter(self, dossiers):
-        """`dossiers` narrowed by the valid filters (an invalid one is ignored)."""
-        data = self.cleaned_data if self.is_valid() else {}
-        if q := (data.get("q") or "").strip():
-            applicants = HouseholdMember.objects.filter(relation=HouseholdMember.Relation.APPLICANT, name__icontains=q)
-            dossiers = dossiers.filter(pk__in=applicants.values("dossier_id"))
-        if data.get("status"):
-            dossiers = dossiers.filter(status=data["status"])
-        if data.get("tier"):
-            dossiers = dossiers.filter(tier=data["tier"])
-        if cause := data.get("cause"):
-            dossiers = dossiers.filter(Q(main_cause=cause) | Q(secondary_causes__contains=[cause]))
-        if data.get("station"):
-            dossiers = dossiers.filter(station_id=data["station"])
-        return dossiers
 
 
 # ------------------------------------------------------------------------------------------------ filing

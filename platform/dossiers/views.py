@@ -13,21 +13,21 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core.access import require
-from core.pages import can, form_errors_from, tenant_page
+from core.pages import ListPage, can, form_errors_from, money, no_store, posted, status_for, tenant_page, xlsx_response
 from core.people.models import Unit
 from core.roles import Perm
 from core.signals import dossier_panels, panels
 from dossiers import exporting, forms, services
 from dossiers.attachments import AttachmentForm
+from dossiers.filters import DossierListFilter, filtered_dossiers
 from dossiers.models import (
     Assistance,
     Dossier,
@@ -38,33 +38,12 @@ from dossiers.models import (
 )
 from dossiers.views_pairing import PairingForm, VisitForm
 from stations import services as stations
-from stations.exporting import content_disposition
 from stations.models import FundAccount, Station
 
 PAGE_SIZE = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-def money(value) -> str:
-    """A Decimal amount as "1,234.50" (exact: Decimal formatting, never float)."""
-    return "" if value is None else f"{value:,.2f}"
-
-
-def _status(*forms_) -> int:
-    return 400 if any(form is not None and form.errors for form in forms_) else 200
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
-def _no_store(response):
-    """Pages that may carry a full ID number are never cached, by the browser or anything in between."""
-    add_never_cache_headers(response)  # max-age=0, no-cache, no-store, must-revalidate, private
-    return response
-
-
 def _applicants():
     return Prefetch(
         "members",
@@ -91,34 +70,38 @@ def _get_dossier(request, dossier_id, queryset=None):
         raise Http404 from None
 
 
-def _filtered(request):
-    """The visible dossiers narrowed by the list's filters (query string), and the filter form."""
-    visible = services.visible_dossiers(request.user, request.tenant)
-    stations_with_dossiers = Station.objects.filter(pk__in=visible.values("station_id")).order_by("name")
-    filters = forms.DossierFilterForm(stations_with_dossiers.only("pk", "name"), data=request.GET)
-    return filters, filters.filter(visible)
+# The list's sortable columns (query parameter ``sort``, ``-`` for descending); anything else sorts newest first.
+DOSSIER_SORTS = {
+    "pk": gettext_lazy("No."),
+    "tier": gettext_lazy("Tier"),
+    "per_capita_income": gettext_lazy("Per-capita income"),
+    "status": gettext_lazy("Status"),
+    "last_assistance_on": gettext_lazy("Last assistance"),
+}
 
 
 # ------------------------------------------------------------------------------------------------- list
 @tenant_page(Perm.DOSSIERS_VIEW)
 def dossier_list(request):
-    filters, dossiers = _filtered(request)
     last_assistance = Assistance.objects.filter(dossier=OuterRef("pk")).order_by("-given_on").values("given_on")[:1]
     dossiers = (
-        dossiers.select_related("employer", "station")
+        services.visible_dossiers(request.user, request.tenant)
+        .select_related("employer", "station")
         .prefetch_related(_applicants())
         .annotate(last_assistance_on=Subquery(last_assistance))
-        .order_by("-created_at", "-pk")
     )
-    page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
-    for dossier in page:
+    listing = ListPage(
+        request, dossiers, DossierListFilter, sorts=DOSSIER_SORTS, default_sort="-created_at", per_page=PAGE_SIZE
+    )
+    for dossier in listing.page:
         _set_applicant(dossier)
         dossier.per_capita_text = money(dossier.per_capita_income)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "page": page,
-        "filters": filters,
+        "list": listing,
+        "page": listing.page,
+        "filters": listing.filters,
         "query": query.urlencode(),
         "can_edit": can(request, Perm.DOSSIERS_EDIT),
         "can_view_id": can(request, Perm.DOSSIERS_VIEW_ID),
@@ -131,15 +114,13 @@ def dossier_list(request):
 def dossier_export(request):
     """The list (with the filters of the query string) as .xlsx; masked numbers, or full ones when a role that may
     see them asks by POST (``full_ids=1``) — each exported number is then audited."""
-    _filters, dossiers = _filtered(request)
+    dossiers = filtered_dossiers(request.GET, services.visible_dossiers(request.user, request.tenant))
     full_ids = request.method == "POST" and request.POST.get("full_ids") == "1"
     if full_ids:
         require(request.user, request.tenant, Perm.DOSSIERS_VIEW_ID)
     content = exporting.export_dossiers(request.user, request.tenant, dossiers, full_ids=full_ids)
     day = timezone.localdate().strftime("%Y%m%d")
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition(f"dossiers-{day}.xlsx", f"{_('Dossiers')}-{day}.xlsx")
-    return _no_store(response)
+    return xlsx_response(content, f"{_('Dossiers')}-{day}.xlsx", fallback=f"dossiers-{day}.xlsx")
 
 
 # ------------------------------------------------------------------------------------------ new and edit
@@ -198,7 +179,7 @@ def _dossier_form(request, dossier: Dossier | None):
     station_choices = (
         stations.visible_stations(user, tenant) if can(request, Perm.STATIONS_VIEW) else Station.objects.none()
     )
-    data = _posted(request)
+    data = posted(request)
     if dossier is None:
         initial, masked, extra, consent_initial = [{"relation": HouseholdMember.Relation.APPLICANT}], [], 4, {}
     else:
@@ -237,7 +218,7 @@ def _dossier_form(request, dossier: Dossier | None):
         "consent_form": consent_form,
         "household_errors": household_errors,
     }
-    status = 400 if household_errors or member_errors or _status(dossier_form, consent_form) == 400 else 200
+    status = 400 if household_errors or member_errors or status_for(dossier_form, consent_form) == 400 else 200
     return render(request, "dossiers/dossier_form.html", context, status=status)
 
 
@@ -350,9 +331,9 @@ def dossier_detail(request, dossier_id: int):
         "panels": panels(dossier_panels, Dossier, tenant=tenant, dossier=dossier, request=request),
     }
     response = render(
-        request, "dossiers/dossier_detail.html", context, status=_status(transition_form, assistance_form)
+        request, "dossiers/dossier_detail.html", context, status=status_for(transition_form, assistance_form)
     )
-    return _no_store(response) if revealed else response
+    return no_store(response) if revealed else response
 
 
 @tenant_page(Perm.DOSSIERS_VIEW)
@@ -380,14 +361,14 @@ def dossier_print(request, dossier_id: int):
         "standard_text": money(dossier.standard_amount),
         "printed_at": timezone.localtime(),
     }
-    return _no_store(render(request, "dossiers/dossier_print.html", context))
+    return no_store(render(request, "dossiers/dossier_print.html", context))
 
 
 # ----------------------------------------------------------------------------------------- annual review
 @tenant_page(Perm.DOSSIERS_VIEW)
 def review_list(request):
     can_file = can(request, Perm.DOSSIERS_FILE)
-    form = forms.StartReviewForm(data=_posted(request)) if can_file else None
+    form = forms.StartReviewForm(data=posted(request)) if can_file else None
     if request.method == "POST":
         require(request.user, request.tenant, Perm.DOSSIERS_FILE)
         if form.is_valid():
@@ -411,7 +392,7 @@ def review_list(request):
     for campaign in campaigns:
         campaign.progress = services.review_progress(campaign)
     context = {"campaigns": campaigns, "form": form, "can_file": can_file}
-    return render(request, "dossiers/review_list.html", context, status=_status(form))
+    return render(request, "dossiers/review_list.html", context, status=status_for(form))
 
 
 @tenant_page(Perm.DOSSIERS_VIEW)
@@ -470,14 +451,14 @@ def review_detail(request, campaign_id: int):
         "can_review": can_review,
         "decide_errors": decide_errors,
     }
-    return render(request, "dossiers/review_detail.html", context, status=_status(posted))
+    return render(request, "dossiers/review_detail.html", context, status=status_for(posted))
 
 
 # -------------------------------------------------------------------------------------- living standards
 @tenant_page(Perm.DOSSIERS_VIEW)
 def living_standards(request):
     can_file = can(request, Perm.DOSSIERS_FILE)
-    form = forms.LivingStandardForm(data=_posted(request)) if can_file else None
+    form = forms.LivingStandardForm(data=posted(request)) if can_file else None
     if request.method == "POST":
         require(request.user, request.tenant, Perm.DOSSIERS_FILE)
         if form.is_valid():
@@ -501,7 +482,7 @@ def living_standards(request):
     for standard in standards:
         standard.amount_text = money(standard.monthly_per_capita)
     context = {"standards": standards, "form": form, "can_file": can_file}
-    return render(request, "dossiers/living_standards.html", context, status=_status(form))
+    return render(request, "dossiers/living_standards.html", context, status=status_for(form))
 
 
 urlpatterns = [

@@ -6,9 +6,9 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from core.api.pagination import PAGE_PARAMETERS, Pagination, paginated
+from core.api.base import TenantAPIView
+from core.api.pagination import PAGE_PARAMETERS, paginated
 from core.roles import Perm
 from exchange import services
 from exchange.models import Referral, Transfer
@@ -53,18 +53,7 @@ class TransferSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ExchangeView(APIView):
-    @property
-    def tenant(self):
-        return self.request._request.tenant
-
-    def page(self, queryset, serializer):
-        paginator = Pagination()
-        rows = paginator.paginate_queryset(queryset, self.request, view=self)
-        return paginator.get_paginated_response(serializer(rows, many=True).data)
-
-
-class ReceivedReferrals(ExchangeView):
+class ReceivedReferrals(TenantAPIView):
     """Referrals other unions sent to this one."""
 
     required_permission = Perm.DOSSIERS_FILE
@@ -74,7 +63,7 @@ class ReceivedReferrals(ExchangeView):
         return self.page(services.referrals_received(request.user, self.tenant), ReferralSerializer)
 
 
-class SentReferrals(ExchangeView):
+class SentReferrals(TenantAPIView):
     """Referrals this union sent, with their state."""
 
     required_permission = Perm.DOSSIERS_VIEW
@@ -84,7 +73,7 @@ class SentReferrals(ExchangeView):
         return self.page(services.referrals_sent(request.user, self.tenant), ReferralSerializer)
 
 
-class DecideReferral(ExchangeView):
+class DecideReferral(TenantAPIView):
     required_permission = Perm.DOSSIERS_FILE
 
     @extend_schema(request=DecisionSerializer, responses=ReferralSerializer)
@@ -95,7 +84,7 @@ class DecideReferral(ExchangeView):
         return Response(ReferralSerializer(referral).data)
 
 
-class Escalate(ExchangeView):
+class Escalate(TenantAPIView):
     """Refer a dossier's case to the parent union (needs the worker's recorded consent)."""
 
     required_permission = Perm.DOSSIERS_FILE
@@ -108,7 +97,7 @@ class Escalate(ExchangeView):
         return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
 
 
-class EscalateToUnion(ExchangeView):
+class EscalateToUnion(TenantAPIView):
     """A unit passes a case it cannot solve to its own union."""
 
     required_permission = Perm.DOSSIERS_EDIT
@@ -121,7 +110,7 @@ class EscalateToUnion(ExchangeView):
         return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
 
 
-class TransferDossier(ExchangeView):
+class TransferDossier(TenantAPIView):
     """Move a dossier with its history to another union."""
 
     required_permission = Perm.DOSSIERS_FILE
@@ -139,7 +128,7 @@ class DuplicateCountSerializer(serializers.Serializer):
     duplicates = serializers.IntegerField()
 
 
-class DossierDuplicates(ExchangeView):
+class DossierDuplicates(TenantAPIView):
     """How many live dossiers in other unions share a person with this one (never which unions)."""
 
     required_permission = Perm.DOSSIERS_VIEW
@@ -158,7 +147,7 @@ class DuplicatePairSerializer(serializers.Serializer):
     dossiers = serializers.IntegerField()
 
 
-class DuplicatesAcrossTenants(ExchangeView):
+class DuplicatesAcrossTenants(TenantAPIView):
     """For the municipal union: which unions hold the same people."""
 
     required_permission = Perm.VIEW_ROLLUPS

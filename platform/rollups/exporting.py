@@ -15,7 +15,6 @@ from openpyxl.utils import get_column_letter
 
 from rollups import services
 
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUPPRESSED = f"<{services.SUPPRESS_BELOW}"
 HEADER_ROW = 3  # title, period/as-of, then the column headers
 

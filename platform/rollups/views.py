@@ -35,11 +35,11 @@ from django.views.decorators.http import require_POST
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from core.access import require
+from core.api.base import TenantAPIView
 from core.dates import query_date
-from core.pages import tenant_page
+from core.pages import tenant_page, xlsx_response
 from core.plugins import metrics_for
 from core.roles import Perm
 from rollups import exporting, services
@@ -541,9 +541,7 @@ def _render(request, template, tables, *, own: bool = False, **context):
 
 def _xlsx(filename: str, title: str, tables, subtitle: str) -> HttpResponse:
     content = exporting.workbook(title, tables, subtitle=subtitle, as_of=services.freshness()["as_of"])
-    response = HttpResponse(content, content_type=exporting.CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return xlsx_response(content, filename)
 
 
 def _export_query(request) -> str:
@@ -796,7 +794,7 @@ class FreshnessSerializer(serializers.Serializer):
     failures = serializers.ListField(child=serializers.DictField())
 
 
-class Figures(APIView):
+class Figures(TenantAPIView):
     """The city's figures of one metric for a period (`period`=month|year, `start`=a date in it), summed over the
     unions, or per union with `by_tenant=1`. Cells about fewer than 3 people are suppressed."""
 
@@ -821,7 +819,7 @@ class Figures(APIView):
         return Response(FigureSerializer(services.city_figures(metric, kind, start, by_tenant), many=True).data)
 
 
-class Status(APIView):
+class Status(TenantAPIView):
     """When the figures were computed, how many tenant periods wait, and recent failures."""
 
     required_permission = Perm.VIEW_ROLLUPS

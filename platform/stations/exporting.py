@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import re
 from decimal import Decimal
-from urllib.parse import quote
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -112,9 +111,3 @@ def ledger_filename(account) -> tuple[str, str]:
     day = timezone.localdate().strftime("%Y%m%d")
     readable = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", account.name).strip() or "ledger"
     return f"fund-ledger-{account.pk}-{day}.xlsx", f"{readable}-{day}.xlsx"
-
-
-def content_disposition(ascii_name: str, utf8_name: str) -> str:
-    """``attachment`` with a safe ASCII filename and the real one as filename* (RFC 6266 / 5987)."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name) or "download.xlsx"
-    return f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(utf8_name, safe='')}"

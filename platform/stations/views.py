@@ -12,7 +12,6 @@ from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, Count, Max, OuterRef, Q, Subquery, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -24,11 +23,12 @@ from django.views.decorators.http import require_POST
 
 from core.access import require
 from core.dates import query_year
-from core.pages import can, form_errors_from, tenant_page
+from core.pages import ListPage, can, form_errors_from, get_or_404, money, posted, status_for, tenant_page
 from core.people.models import Unit
 from core.roles import Perm
 from core.signals import panels, station_panels, unit_panels
 from stations import forms, services
+from stations.filters import ReceptionListFilter, StationListFilter, UnitListFilter, open_station_kinds
 from stations.models import (
     CoverageTarget,
     FundEntry,
@@ -51,26 +51,6 @@ UNIT_KIND_RANK = {kind: rank for rank, kind in enumerate(["union", "zone", "town
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-def money(value) -> str:
-    """A Decimal amount as "1,234.50" (exact: Decimal formatting, never float)."""
-    return f"{value:,.2f}"
-
-
-def _get_or_404(queryset, pk):
-    try:
-        return queryset.get(pk=pk)
-    except queryset.model.DoesNotExist:
-        raise Http404 from None
-
-
-def _status(*forms_) -> int:
-    return 400 if any(form is not None and form.errors for form in forms_) else 200
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
 def _with_overdue(records, policy: StationPolicy, today):
     """Annotate ``overdue`` in the query: a record is overdue when it is not closed and today is after its visit
     day plus the time limit, i.e. it was visited before the start of (today − limit)."""
@@ -90,28 +70,32 @@ def _add_due_dates(records, policy: StationPolicy) -> None:
 
 
 # ----------------------------------------------------------------------------------------------- stations
+# The station list's sortable columns (query parameter ``sort``, ``-`` for descending); by name otherwise.
+STATION_SORTS = {
+    "name": gettext_lazy("Name"),
+    "kind": gettext_lazy("Kind"),
+    "established_on": gettext_lazy("Established"),
+}
+
+
 @tenant_page(Perm.STATIONS_VIEW)
 def station_list(request):
     stations = (
         services.visible_stations(request.user, request.tenant)
         .select_related("unit")
         .prefetch_related("staff")  # Station.checklist() reads the staff
-        .order_by("name")
     )
-    kind = request.GET.get("kind", "")
-    if kind in Station.Kind.values:
-        stations = stations.filter(kind=kind)
-    else:
-        kind = ""
-    stations = list(stations)
+    listing = ListPage(
+        request, stations, StationListFilter, sorts=STATION_SORTS, default_sort="name", per_page=PAGE_SIZE
+    )
     today = timezone.localdate()
-    for station in stations:
+    for station in listing.page:
         station.missing_count = len(station.missing())
         station.is_open = station.is_open_on(today)
     context = {
-        "stations": stations,
-        "kinds": Station.Kind.choices,
-        "kind": kind,
+        "list": listing,
+        "stations": listing.page,
+        "filters": listing.filters,
         "can_manage": can(request, Perm.STATIONS_MANAGE),
     }
     return render(request, "stations/station_list.html", context)
@@ -120,7 +104,7 @@ def station_list(request):
 @tenant_page(Perm.STATIONS_VIEW)
 def station_detail(request, station_id: int):
     visible = services.visible_stations(request.user, request.tenant)
-    station = _get_or_404(
+    station = get_or_404(
         visible.select_related("unit", "host_station", "fund").prefetch_related("staff", "service_points"),
         station_id,
     )
@@ -222,7 +206,7 @@ def _station_form(request, station: Station | None):
     if station is None and request.GET.get("unit", "").isdigit():
         initial["unit"] = int(request.GET["unit"])
     title_name = station.name if station else ""
-    form = forms.StationForm(data=_posted(request), instance=station, initial=initial)
+    form = forms.StationForm(data=posted(request), instance=station, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {field: form.cleaned_data[field] for field in services.STATION_FIELDS if field in form.cleaned_data}
         try:
@@ -233,7 +217,7 @@ def _station_form(request, station: Station | None):
             messages.success(request, _("Station saved."))
             return redirect("stations:station-detail", station_id=saved.pk)
     context = {"form": form, "station": station, "title_name": title_name}
-    return render(request, "stations/station_form.html", context, status=_status(form))
+    return render(request, "stations/station_form.html", context, status=status_for(form))
 
 
 @tenant_page(Perm.STATIONS_MANAGE)
@@ -262,24 +246,33 @@ def _unit_tree(units: list[Unit]) -> list[tuple[Unit, int]]:
     return ordered
 
 
+# The unit list's sortable columns; in tree order (the union, areas, then their enterprises) otherwise.
+UNIT_SORTS = {
+    "name": gettext_lazy("Name"),
+    "kind": gettext_lazy("Kind"),
+    "employee_count": gettext_lazy("Employees"),
+}
+
+
 @tenant_page(Perm.STATIONS_VIEW)
 def unit_list(request):
     units = services.visible_units(request.user, request.tenant)
-    open_stations = Station.objects.filter(services.open_on(timezone.localdate()), unit__in=units)
-    # The kinds of open stations of every unit in one query, so unit_compliance never queries per unit.
-    kinds: dict[int, set[str]] = defaultdict(set)
-    for unit_id, kind in open_stations.values_list("unit_id", "kind").distinct():
-        kinds[unit_id].add(kind)
-    query = request.GET.get("q", "").strip()
-    only_failing = request.GET.get("failing") == "1"
+    listing = ListPage(
+        request,
+        units,
+        UnitListFilter,
+        sorts=UNIT_SORTS,
+        default_sort="",
+        per_page=PAGE_SIZE,
+        arrange=lambda rows: _unit_tree(list(rows)),
+    )
+    rows_in_page = [row if isinstance(row, tuple) else (row, 0) for row in listing.page]
+    # The kinds of open stations of the page's units in one query, so unit_compliance never queries per unit.
+    kinds = open_station_kinds([unit.pk for unit, _depth in rows_in_page])
     kind_labels = dict(Station.Kind.choices)
     rows = []
-    for unit, depth in _unit_tree(list(units)):
-        compliance = services.unit_compliance(unit, kinds=tuple(sorted(kinds.get(unit.pk, ()))))
-        if query and query.lower() not in unit.name.lower() and query.upper() != unit.credit_code:
-            continue
-        if only_failing and compliance.complies:
-            continue
+    for unit, depth in rows_in_page:
+        compliance = services.unit_compliance(unit, kinds=kinds.get(unit.pk, ()))
         rows.append(
             {
                 "unit": unit,
@@ -289,7 +282,12 @@ def unit_list(request):
                 "required": compliance.requirement != services.Requirement.NONE,
             }
         )
-    context = {"rows": rows, "q": query, "failing": only_failing, "can_manage": can(request, Perm.STATIONS_MANAGE)}
+    context = {
+        "list": listing,
+        "rows": rows,
+        "filters": listing.filters,
+        "can_manage": can(request, Perm.STATIONS_MANAGE),
+    }
     return render(request, "stations/unit_list.html", context)
 
 
@@ -298,7 +296,7 @@ def _unit_form(request, unit: Unit | None):
     if unit is None and request.GET.get("parent", "").isdigit():
         initial["parent"] = int(request.GET["parent"])
     title_name = unit.name if unit else ""
-    form = forms.UnitForm(data=_posted(request), instance=unit, initial=initial)
+    form = forms.UnitForm(data=posted(request), instance=unit, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {field: form.cleaned_data[field] for field in services.UNIT_FIELDS if field in form.cleaned_data}
         try:
@@ -311,7 +309,7 @@ def _unit_form(request, unit: Unit | None):
     context = {"form": form, "unit": unit, "title_name": title_name}
     if unit is not None:
         context["panels"] = panels(unit_panels, Unit, tenant=request.tenant, unit=unit, request=request)
-    return render(request, "stations/unit_form.html", context, status=_status(form))
+    return render(request, "stations/unit_form.html", context, status=status_for(form))
 
 
 @tenant_page(Perm.STATIONS_MANAGE)
@@ -321,7 +319,7 @@ def unit_new(request):
 
 @tenant_page(Perm.STATIONS_MANAGE)
 def unit_edit(request, unit_id: int):
-    return _unit_form(request, _get_or_404(Unit.objects.all(), unit_id))
+    return _unit_form(request, get_or_404(Unit.objects.all(), unit_id))
 
 
 # ----------------------------------------------------------------------------------------------- coverage
@@ -379,38 +377,32 @@ def coverage(request):
         "target_form": target_form,
         "defaults_form": defaults_form,
     }
-    return render(request, "stations/coverage.html", context, status=_status(target_form, defaults_form))
+    return render(request, "stations/coverage.html", context, status=status_for(target_form, defaults_form))
 
 
 # ---------------------------------------------------------------------------------------------- reception
+# The register's sortable columns; the latest visit first otherwise.
+RECEPTION_SORTS = {
+    "visited_at": gettext_lazy("Visited at"),
+    "station__name": gettext_lazy("Station"),
+    "stage": gettext_lazy("Stage"),
+}
+
+
 @tenant_page(Perm.STATIONS_VIEW)
 def reception_list(request):
     visible = services.visible_stations(request.user, request.tenant)
     policy = StationPolicy.current()
     records = _with_overdue(ReceptionRecord.objects.filter(station__in=visible), policy, timezone.localdate())
-    records = records.select_related("station", "employer").order_by("-visited_at", "-pk")
-    stage = request.GET.get("stage", "")
-    if stage in ReceptionRecord.Stage.values:
-        records = records.filter(stage=stage)
-    else:
-        stage = ""
-    station_id = request.GET.get("station", "")
-    if station_id.isdigit():
-        records = records.filter(station_id=int(station_id))
-    else:
-        station_id = ""
-    overdue_only = request.GET.get("overdue") == "1"
-    if overdue_only:
-        records = records.filter(overdue=True)
-    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
-    _add_due_dates(page, policy)
+    records = records.select_related("station", "employer")
+    listing = ListPage(
+        request, records, ReceptionListFilter, sorts=RECEPTION_SORTS, default_sort="-visited_at", per_page=PAGE_SIZE
+    )
+    _add_due_dates(listing.page, policy)
     context = {
-        "page": page,
-        "stations": visible.order_by("name").only("pk", "name"),
-        "stages": ReceptionRecord.Stage.choices,
-        "stage": stage,
-        "station_id": station_id,
-        "overdue_only": overdue_only,
+        "list": listing,
+        "page": listing.page,
+        "filters": listing.filters,
         "policy": policy,
         "can_register": can(request, Perm.RECEPTION_REGISTER),
     }
@@ -423,7 +415,7 @@ def reception_new(request):
     initial = {}
     if request.GET.get("station", "").isdigit():
         initial["station"] = int(request.GET["station"])
-    form = forms.ReceptionForm(visible, data=_posted(request), initial=initial)
+    form = forms.ReceptionForm(visible, data=posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -443,7 +435,7 @@ def reception_new(request):
         else:
             messages.success(request, _("The visit is registered."))
             return redirect("stations:reception-detail", record_id=record.pk)
-    return render(request, "stations/reception_form.html", {"form": form}, status=_status(form))
+    return render(request, "stations/reception_form.html", {"form": form}, status=status_for(form))
 
 
 def _error_lines(form) -> list[str]:
@@ -460,7 +452,7 @@ def reception_detail(request, record_id: int):
     records = ReceptionRecord.objects.filter(station__in=visible).select_related(
         "station", "employer", "registered_by", "archived_by", "handled_by", "closed_by"
     )
-    record = _get_or_404(records, record_id)
+    record = get_or_404(records, record_id)
     can_register = can(request, Perm.RECEPTION_REGISTER)
     next_action = forms.STAGE_ACTIONS.get(record.stage)  # (action, form class, service) or None once closed
     form = None
@@ -524,7 +516,7 @@ def fund_list(request):
     form = None
     if can_book:
         stations = services.visible_stations(request.user, request.tenant)
-        form = forms.OpenAccountForm(stations, data=_posted(request))
+        form = forms.OpenAccountForm(stations, data=posted(request))
         if request.method == "POST" and form.is_valid():
             try:
                 account = services.open_account(
@@ -543,12 +535,12 @@ def fund_list(request):
         "form": form,
         "can_book": can_book,
     }
-    return render(request, "stations/fund_list.html", context, status=_status(form))
+    return render(request, "stations/fund_list.html", context, status=status_for(form))
 
 
 @tenant_page(Perm.FUNDS_VIEW)
 def fund_detail(request, account_id: int):
-    account = _get_or_404(services.visible_accounts(request.user, request.tenant).select_related("station"), account_id)
+    account = get_or_404(services.visible_accounts(request.user, request.tenant).select_related("station"), account_id)
     entries_query = (
         account.entries.select_related("created_by")
         .annotate(reversed_by_pk=Subquery(FundEntry.objects.filter(reverses=OuterRef("pk")).values("pk")[:1]))
@@ -599,7 +591,7 @@ def fund_detail(request, account_id: int):
         "expenditure_form": expenditure_form,
         "reversal_form": reversal_form if reversible or reversal_form.errors else None,
     }
-    status = _status(income_form, expenditure_form, reversal_form)
+    status = status_for(income_form, expenditure_form, reversal_form)
     return render(request, "stations/fund_detail.html", context, status=status)
 
 

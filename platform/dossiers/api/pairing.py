@@ -4,8 +4,8 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from core.api.base import TenantAPIView
 from core.dates import past_record
 from core.roles import Perm
 from dossiers import services
@@ -27,36 +27,36 @@ class EndRequest(serializers.Serializer):
     until = serializers.DateField(required=False, allow_null=True, default=None, validators=[past_record])
 
 
-class Pair(APIView):
+class Pair(TenantAPIView):
     required_permission = Perm.ASSISTANCE_RECORD
 
     @extend_schema(request=PairRequest, responses={201: PairingSerializer})
     def post(self, request, dossier_id: int):
         data = PairRequest(data=request.data)
         data.is_valid(raise_exception=True)
-        pairing = services.pair_cadre(request.user, request._request.tenant, dossier_id, **data.validated_data)
+        pairing = services.pair_cadre(request.user, self.tenant, dossier_id, **data.validated_data)
         return Response(PairingSerializer(pairing).data, status=status.HTTP_201_CREATED)
 
 
-class Visit(APIView):
+class Visit(TenantAPIView):
     required_permission = Perm.ASSISTANCE_RECORD
 
     @extend_schema(request=VisitRequest, responses={201: PairingVisitSerializer})
     def post(self, request, pairing_id: int):
         data = VisitRequest(data=request.data)
         data.is_valid(raise_exception=True)
-        visit = services.log_pairing_visit(request.user, request._request.tenant, pairing_id, **data.validated_data)
+        visit = services.log_pairing_visit(request.user, self.tenant, pairing_id, **data.validated_data)
         return Response(PairingVisitSerializer(visit).data, status=status.HTTP_201_CREATED)
 
 
-class End(APIView):
+class End(TenantAPIView):
     required_permission = Perm.ASSISTANCE_RECORD
 
     @extend_schema(request=EndRequest, responses=PairingSerializer)
     def post(self, request, pairing_id: int):
         data = EndRequest(data=request.data)
         data.is_valid(raise_exception=True)
-        pairing = services.end_pairing(request.user, request._request.tenant, pairing_id, **data.validated_data)
+        pairing = services.end_pairing(request.user, self.tenant, pairing_id, **data.validated_data)
         return Response(PairingSerializer(pairing).data)
 
 

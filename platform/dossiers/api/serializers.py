@@ -11,6 +11,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.fields import money
 from core.dates import past_record
 from core.people.models import Unit
 from core.pii import validate_resident_id
@@ -29,10 +30,6 @@ from dossiers.models import (
 )
 from stations.api.serializers import FundEntrySerializer
 from stations.models import FundAccount, Station
-
-
-def money(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True, **kwargs)
 
 
 def _username(field: str) -> serializers.CharField:

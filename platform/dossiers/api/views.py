@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from core.access import has_permission
+from core.api.base import TenantAPIMixin
 from core.people.models import Unit
 from core.roles import Perm
 from dossiers import services
@@ -58,18 +59,10 @@ from stations import services as stations
 from stations.models import FundAccount, Station
 
 
-class TenantViewMixin:
-    http_method_names = ["get", "post", "patch", "head", "options"]
+class NumericIds(TenantAPIMixin):
+    """Ids in the dossier API's paths are digits (the router's pattern, stated in the schema)."""
+
     lookup_value_regex = "[0-9]+"
-
-    @property
-    def tenant(self):
-        return self.request._request.tenant
-
-    @property
-    def schema_only(self) -> bool:
-        """Schema generation has no tenant (and no database to ask)."""
-        return getattr(self, "swagger_fake_view", False)
 
 
 # --------------------------------------------------------------------------------------------- filters
@@ -93,7 +86,7 @@ class ReviewTaskFilter(django_filters.FilterSet):
 
 
 # -------------------------------------------------------------------------------------------- dossiers
-class DossierViewSet(TenantViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DossierViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Hardship-worker dossiers the user may see (all, or those of the membership's unit subtree).
 
     Members show their resident ID number masked; the full number only through
@@ -215,7 +208,7 @@ class DossierViewSet(TenantViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
         return Response(DossierListSerializer(found, many=True).data)
 
 
-class HouseholdMemberViewSet(TenantViewMixin, viewsets.GenericViewSet):
+class HouseholdMemberViewSet(NumericIds, viewsets.GenericViewSet):
     """Household members: only the audited reveal of a full resident ID number."""
 
     serializer_class = RevealedIdSerializer
@@ -237,7 +230,7 @@ class HouseholdMemberViewSet(TenantViewMixin, viewsets.GenericViewSet):
 
 
 # ------------------------------------------------------------------------------------- living standard
-class LivingStandardViewSet(TenantViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class LivingStandardViewSet(NumericIds, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The tenant's minimum-living standard (低保) per year. POST sets a year's standard and recomputes the
     eligibility of every live dossier."""
 
@@ -265,7 +258,7 @@ class LivingStandardViewSet(TenantViewMixin, mixins.ListModelMixin, viewsets.Gen
 
 
 # ---------------------------------------------------------------------------------------- annual review
-class ReviewCampaignViewSet(TenantViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReviewCampaignViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The annual concentrated review (年度集中清理复核): one campaign a year, a task for every filed dossier."""
 
     serializer_class = ReviewCampaignSerializer
@@ -319,7 +312,7 @@ class ReviewCampaignViewSet(TenantViewMixin, mixins.ListModelMixin, mixins.Retri
         return self.get_paginated_response(ReviewTaskSerializer(page, many=True).data)
 
 
-class ReviewTaskViewSet(TenantViewMixin, viewsets.GenericViewSet):
+class ReviewTaskViewSet(NumericIds, viewsets.GenericViewSet):
     """Annual-review tasks: record the outcome of one."""
 
     serializer_class = ReviewTaskSerializer

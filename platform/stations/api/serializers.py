@@ -11,15 +11,12 @@ from datetime import date
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.fields import money
 from core.dates import past_founding, past_record
 from core.people.models import Unit
 from core.people.validators import normalize_uscc
 from stations import services
 from stations.models import FundAccount, FundEntry, ReceptionRecord, ServicePoint, Station, StationPolicy, StationStaff
-
-
-def money(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True, **kwargs)
 
 
 # ------------------------------------------------------------------------------------------------- units

@@ -18,8 +18,8 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
-from rest_framework.views import APIView
 
+from core.api.base import TenantAPIMixin, TenantAPIView
 from core.people.models import Unit
 from core.roles import Perm
 from stations import services
@@ -44,21 +44,8 @@ from stations.api.serializers import (
 from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, StationPolicy
 
 
-class TenantViewMixin:
-    http_method_names = ["get", "post", "patch", "head", "options"]
-
-    @property
-    def tenant(self):
-        return self.request._request.tenant
-
-    @property
-    def schema_only(self) -> bool:
-        """Schema generation has no tenant (and no database to ask)."""
-        return getattr(self, "swagger_fake_view", False)
-
-
 # ------------------------------------------------------------------------------------------------- units
-class UnitViewSet(TenantViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class UnitViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The tenant's units (union, enterprises, zones, townships, communities), each with its coverage."""
 
     serializer_class = UnitSerializer
@@ -94,7 +81,7 @@ class UnitViewSet(TenantViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
 
 
 # ---------------------------------------------------------------------------------------------- stations
-class StationViewSet(TenantViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class StationViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Stations the user may see (all, or those of the membership's unit subtree), with what each lacks."""
 
     serializer_class = StationSerializer
@@ -131,9 +118,7 @@ class StationViewSet(TenantViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
 
 # --------------------------------------------------------------------------------------------- reception
-class ReceptionRecordViewSet(
-    TenantViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class ReceptionRecordViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The four-haves register (登记 → 归档 → 办理 → 办结) of the stations the user may see.
 
     `?overdue=true` lists the records not closed within the tenant's time limit."""
@@ -194,7 +179,7 @@ class ReceptionRecordViewSet(
 
 
 # ------------------------------------------------------------------------------------------------- funds
-class FundAccountViewSet(TenantViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class FundAccountViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Station fund accounts (and the union's own). Entries are immutable: a mistake is corrected by reversing."""
 
     serializer_class = FundAccountSerializer
@@ -245,7 +230,7 @@ class FundAccountViewSet(TenantViewMixin, mixins.ListModelMixin, mixins.Retrieve
         return self.get_paginated_response(FundEntrySerializer(page, many=True).data)
 
 
-class FundEntryViewSet(TenantViewMixin, viewsets.GenericViewSet):
+class FundEntryViewSet(TenantAPIMixin, viewsets.GenericViewSet):
     """Ledger entries: only a reversal (a new entry of the opposite amount) can correct one."""
 
     serializer_class = FundEntrySerializer
@@ -268,7 +253,7 @@ class FundEntryViewSet(TenantViewMixin, viewsets.GenericViewSet):
 
 
 # ---------------------------------------------------------------------------------------------- coverage
-class CoverageView(APIView):
+class CoverageView(TenantAPIView):
     """D-ST2: the share of above-size enterprises with a union that have a station, against the year's target."""
 
     required_permission = Perm.STATIONS_VIEW
