@@ -26,7 +26,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
-        fields = ["id", "username", "full_name", "role", "unit_id", "created_at"]
+        fields = ["id", "username", "full_name", "role", "app_roles", "unit_id", "created_at"]
         read_only_fields = ["id", "created_at"]
 
 
@@ -42,6 +42,8 @@ class MemberCreateSerializer(serializers.Serializer):
 class MemberUpdateSerializer(serializers.Serializer):
     role = serializers.CharField()
     unit_id = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    # Module roles held beside the platform role (``<module>.<role>``); left as they are when not sent.
+    app_roles = serializers.ListField(child=serializers.CharField(max_length=80), required=False, max_length=20)
 
 
 class InvitationRecordedSerializer(serializers.Serializer):

@@ -31,10 +31,18 @@ class MemberAddForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"))
+    app_roles = forms.MultipleChoiceField(label=_("Module roles"), required=False, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, tenant, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = role_choices(tenant)
+        from tenants.services import available_app_roles
+
+        choices = [(role.key, role.label) for role in available_app_roles(tenant)]
+        if choices:
+            self.fields["app_roles"].choices = choices
+        else:
+            del self.fields["app_roles"]
 
 
 class TenantRequestForm(forms.Form):

@@ -9,6 +9,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -116,6 +117,9 @@ class Membership(models.Model):
     )
     tenant = models.ForeignKey(Tenant, verbose_name=_("tenant"), on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    # Roles of the apps (plugins) held beside the platform role, e.g. "legal_aid.coordinator"; they count only
+    # where their app is active (core.access). Checked against the apps' declarations by tenants.services.
+    app_roles = ArrayField(models.CharField(max_length=80), verbose_name=_("module roles"), default=list, blank=True)
     # The id of a unit in the tenant's own schema (no cross-schema foreign key); empty = the whole tenant.
     unit_id = models.PositiveBigIntegerField(_("unit scope"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.access import require
-from core.plugins import forget_active_plugins, registry
+from core.plugins import active_apps, forget_active_plugins, registry
 from core.roles import MUNICIPAL_ONLY_ROLES, Perm, Role
 from tenants.models import Invitation, Membership, PluginActivation, ProvisioningJob, Tenant
 from tenants.provisioning import validate_request
@@ -192,7 +192,10 @@ def decline_invitation(user, invitation_id) -> None:
 
 
 @transaction.atomic
-def change_member_role(actor, tenant: Tenant, membership_id, *, role: str, unit_id=None) -> Membership:
+def change_member_role(
+    actor, tenant: Tenant, membership_id, *, role: str, unit_id=None, app_roles: list[str] | None = None
+) -> Membership:
+    """Change a member's platform role and unit scope, and (when given) the module roles held beside it."""
     membership = access_membership(actor, tenant, membership_id)
     _check_role(tenant, role)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -201,8 +204,25 @@ def change_member_role(actor, tenant: Tenant, membership_id, *, role: str, unit_
     _check_unit(tenant, unit_id)
     membership.role = role
     membership.unit_id = unit_id
-    membership.save(update_fields=["role", "unit_id"])
+    if app_roles is not None:
+        membership.app_roles = _checked_app_roles(tenant, app_roles)
+    membership.save(update_fields=["role", "unit_id", "app_roles"])
     return membership
+
+
+def available_app_roles(tenant: Tenant) -> list:
+    """The roles the apps active on the tenant add beside the platform role (a plugin's counselor, lawyer …)."""
+    return [role for app in active_apps(tenant) if not app.declares_platform_roles for role in app.roles]
+
+
+def _checked_app_roles(tenant: Tenant, app_roles) -> list[str]:
+    known = {role.key for role in available_app_roles(tenant)}
+    unknown = sorted(set(app_roles) - known)
+    if unknown:
+        raise ValidationError(
+            {"app_roles": [_("No active module of this union has the role %s.") % ", ".join(unknown)]}
+        )
+    return sorted(set(app_roles))
 
 
 @transaction.atomic

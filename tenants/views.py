@@ -40,7 +40,9 @@ def members(request):
                 messages.success(request, _("Member added."))
             return redirect("members")
     rows = Membership.objects.filter(tenant_id=tenant.pk).select_related("user").order_by("user__username")
-    role_forms = [(m, MemberRoleForm(tenant, initial={"role": m.role}, prefix=f"m{m.pk}")) for m in rows]
+    role_forms = [
+        (m, MemberRoleForm(tenant, initial={"role": m.role, "app_roles": m.app_roles}, prefix=f"m{m.pk}")) for m in rows
+    ]
     context = {"form": form, "rows": role_forms}
     return render(request, "tenants/members.html", context, status=400 if form.errors else 200)
 
@@ -53,7 +55,15 @@ def member_role(request, membership_id: int):
         messages.error(request, _("Choose a valid role."))
         return redirect("members")
     try:
-        services.change_member_role(request.user, request.tenant, membership_id, role=form.cleaned_data["role"])
+        current = services.access_membership(request.user, request.tenant, membership_id)
+        services.change_member_role(
+            request.user,
+            request.tenant,
+            membership_id,
+            role=form.cleaned_data["role"],
+            unit_id=current.unit_id,  # the page changes the role, not the unit scope
+            app_roles=form.cleaned_data.get("app_roles") if "app_roles" in form.fields else None,
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

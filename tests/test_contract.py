@@ -235,3 +235,86 @@ def test_station_and_unit_panels_reach_only_tenants_where_the_plugin_is_active(
     assert f"things of station {station_id}" in station_a and f"things of unit {unit_id}" in unit_a
     station_b, unit_b, _s, _u = pages[tenant_b.pk]
     assert "Dummy station panel" not in station_b and "Dummy unit panel" not in unit_b
+
+
+def test_module_roles_are_given_on_the_members_api_and_page_only_where_the_module_is_active(
+    dummy_on_a, tenant_b, persona, api_for, client_for
+):
+    from core.access import permissions_for
+    from tenants.models import Membership
+    from tests.factories import add_member
+
+    amy = persona("amy")
+    membership = Membership.objects.get(user=amy, tenant=dummy_on_a)
+    api = api_for(dummy_on_a, persona("alice"))
+    body = {"role": "station_staff", "app_roles": ["dummy.keeper"]}
+    answer = api.patch(f"/api/members/{membership.pk}/", body, format="json")
+    assert answer.status_code == 200 and answer.json()["app_roles"] == ["dummy.keeper"]
+    amy = persona("amy")  # a fresh object: memberships are memoised per user object
+    assert "dummy.keep_things" in permissions_for(amy, dummy_on_a)
+    # An unknown role, or the role of a module B has not switched on, is refused on the field.
+    bert = add_member(tenant_b, "bert", "station_staff")
+    on_b = Membership.objects.get(user=bert, tenant=tenant_b)
+    refused = api_for(tenant_b, persona("bob")).patch(f"/api/members/{on_b.pk}/", body, format="json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "app_roles"
+    assert Membership.objects.get(pk=on_b.pk).app_roles == []
+    # The members page offers the module's roles on A only.
+    assert 'value="dummy.keeper"' in client_for(dummy_on_a, persona("alice")).get("/members/").content.decode()
+    assert 'value="dummy.keeper"' not in client_for(tenant_b, persona("bob")).get("/members/").content.decode()
+    # Switched off, the role stays recorded but grants nothing.
+    set_plugin_active(persona("alice"), dummy_on_a, "dummy", False)
+    assert not {p for p in permissions_for(persona("amy"), dummy_on_a) if p.startswith("dummy.")}
+
+
+def _things_upload(rows):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["名称", "金额", "持有人姓名", "持有人身份证号"])
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile("things.xlsx", buffer.getvalue(), content_type="application/octet-stream")
+
+
+def test_the_dummy_plugin_builds_on_the_core_kits(dummy_on_a, tenant_b, persona, api_for, client_for):
+    """Import kit, person record, personal-data masking, core.scope and the list page, through the plugin."""
+    from core.people.models import Person, Unit
+    from tenants.models import Membership
+    from tests.checkdigits import resident_id_check
+    from tests.dummy_plugin.models import Thing
+
+    body = "51110219800101123"
+    number = body + resident_id_check(body)
+    wrong = body + ("0" if resident_id_check(body) != "0" else "1")
+    api = api_for(dummy_on_a, persona("alice"))
+    # One bad row (a wrong check character): nothing is written, the row is named and the number masked.
+    url = "/api/plugins/dummy/things/import/"
+    bad = api.post(url, {"file": _things_upload([["锤子", "5", "王建国", number], ["钳子", "3", "李秀英", wrong]])})
+    assert bad.status_code == 400
+    assert [(e["row"], e["column"]) for e in bad.json()["errors"]] == [(3, "持有人身份证号")]
+    assert wrong not in bad.content.decode()
+    with schema_context(dummy_on_a.schema_name):
+        assert not Thing.objects.exists() and not Person.objects.exists()
+    good = api.post(url, {"file": _things_upload([["锤子", "5", "王建国", number], ["扳手", "2", "王建国", number]])})
+    assert good.status_code == 201, good.content
+    with schema_context(dummy_on_a.schema_name):
+        owners = set(Thing.objects.values_list("owner_id", flat=True))
+        assert len(owners) == 1 and Person.objects.count() == 1  # one person, however many things
+        unit = Unit.objects.create(kind=Unit.Kind.ENTERPRISE, name="甲企业", employee_count=5)
+        Thing.objects.filter(name="扳手").update(unit=unit)
+    with schema_context(tenant_b.schema_name):
+        assert not Thing.objects.exists() and not Person.objects.exists()
+    assert api_for(tenant_b, persona("bob")).post("/api/plugins/dummy/things/import/", {}).status_code == 404
+    # The list page of the kit: filtered and counted; core.scope: a member scoped to the unit sees its thing only.
+    page = client_for(dummy_on_a, persona("alice"))
+    assert page.get("/plugins/dummy/things/", {"name": "锤"}).content.decode() == "锤子"
+    Membership.objects.filter(user=persona("amy"), tenant=dummy_on_a).update(unit_id=unit.pk)
+    assert client_for(dummy_on_a, persona("amy")).get("/plugins/dummy/things/").content.decode() == "扳手"
+    rows = api_for(dummy_on_a, persona("amy")).get("/api/plugins/dummy/things/").json()["results"]
+    assert [row["name"] for row in rows] == ["扳手"]
+    assert "dummy.things" in registry.get("dummy").consent_categories

@@ -12,3 +12,5 @@ grants = {
     "viewer": {"dummy.view_things"},
     "dummy.keeper": {"dummy.view_things", "dummy.keep_things"},
 }
+# Consent categories the plugin records on the core's person record (core.people.services.record_consent).
+consent_categories = {"dummy.things": "Things held about a person"}
