@@ -204,8 +204,12 @@ def test_each_core_app_comes_through_the_plugin_loader(slug):
 
 
 def test_the_core_holds_no_domain_knowledge():
+    from core.roles import Perm
+
     core = registry.get_app("core")
     assert all(perm.startswith("core.") for perm in core.declared_permissions)
+    constants = {value for name, value in vars(Perm).items() if name.isupper()}
+    assert constants and all(perm.startswith("core.") for perm in constants)  # no stations or dossiers permission
     assert all(metric.name.startswith("core.") for metric in core.metrics)
     domain_urls = [item.url_name for item in core.menu_items if ":" in item.url_name and "admin" not in item.url_name]
     assert domain_urls == []

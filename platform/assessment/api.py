@@ -13,6 +13,7 @@ from core.api.base import TenantAPIView
 from core.api.pagination import PAGE_PARAMETERS, paginated
 from core.dates import query_year
 from core.roles import Perm
+from stations.permissions import StationsPerm
 from tenants.models import Tenant
 
 
@@ -201,7 +202,7 @@ class Inspections(TenantAPIView):
 class Nominations(TenantAPIView):
     """Demonstration-station nominations: a county union's own (and it nominates), or all (municipal union)."""
 
-    required_permissions = {"GET": Perm.VIEW_HOME, "POST": Perm.STATIONS_MANAGE}
+    required_permissions = {"GET": Perm.VIEW_HOME, "POST": StationsPerm.MANAGE}
 
     @extend_schema(parameters=PAGE_PARAMETERS, responses=paginated(NominationSerializer))
     def get(self, request):

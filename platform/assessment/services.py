@@ -29,6 +29,7 @@ from core.access import require
 from core.roles import Perm
 from rollups.models import Period, RollupFact
 from rollups.services import period_filter
+from stations.permissions import StationsPerm
 from tenants.models import Tenant
 
 HUNDRED = Decimal("100")
@@ -295,7 +296,7 @@ def inspections(actor, municipal, tenant=None):
 @transaction.atomic
 def nominate_station(actor, tenant, station_id, reason: str, *, year: int | None = None) -> DemonstrationNomination:
     """A county union nominates one of its own open stations as a municipal demonstration station."""
-    require(actor, tenant, Perm.STATIONS_MANAGE)
+    require(actor, tenant, StationsPerm.MANAGE)
     if tenant.is_municipal:
         raise ValidationError({"station_id": _("Only county unions nominate demonstration stations.")})
     if not (reason or "").strip():
@@ -322,7 +323,7 @@ def nominations(actor, tenant):
     if tenant.is_municipal:
         require(actor, tenant, Perm.VIEW_ROLLUPS)
         return DemonstrationNomination.objects.select_related("tenant", "inspection")
-    require(actor, tenant, Perm.STATIONS_VIEW)
+    require(actor, tenant, StationsPerm.VIEW)
     return DemonstrationNomination.objects.filter(tenant=tenant).select_related("tenant", "inspection")
 
 

@@ -19,6 +19,7 @@ from core.access import has_permission
 from core.dates import query_year
 from core.pages import form_errors_from, tenant_page
 from core.roles import Perm
+from stations.permissions import StationsPerm
 from tenants.models import Tenant
 
 app_name = "assessment"
@@ -94,7 +95,7 @@ def nominations(request):
     user, tenant = request.user, request.tenant
     rows = services.nominations(user, tenant)[:300]
     form = None
-    if not tenant.is_municipal and has_permission(user, tenant, Perm.STATIONS_MANAGE):
+    if not tenant.is_municipal and has_permission(user, tenant, StationsPerm.MANAGE):
         form = NominateForm(tenant, request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

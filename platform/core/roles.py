@@ -23,7 +23,7 @@ MUNICIPAL_ONLY_ROLES = frozenset({Role.MUNICIPAL_ANALYST})
 
 
 class Perm:
-    """The core's permissions (plugins declare their own strings)."""
+    """The core's own permissions; every other app declares its own in its ``permissions.py``."""
 
     VIEW_HOME = "core.view_home"
     MANAGE_MEMBERS = "core.manage_members"
@@ -33,16 +33,3 @@ class Perm:
     MANAGE_TENANTS = "core.manage_tenants"
     VIEW_ROLLUPS = "core.view_rollups"
     VIEW_FIGURES = "core.view_own_figures"  # the union's own figures, per unit
-    # Stations (platform/stations)
-    STATIONS_VIEW = "stations.view"
-    STATIONS_MANAGE = "stations.manage"  # units, stations, targets, policy
-    RECEPTION_REGISTER = "stations.register_visits"
-    FUNDS_VIEW = "stations.view_funds"
-    FUNDS_BOOK = "stations.book_funds"
-    # Dossiers (platform/dossiers)
-    DOSSIERS_VIEW = "dossiers.view"  # ID numbers masked
-    DOSSIERS_EDIT = "dossiers.edit"  # drafts: create, change, submit
-    DOSSIERS_REVIEW = "dossiers.review"  # review, return, lift; decide annual-review tasks
-    DOSSIERS_FILE = "dossiers.file"  # file and cancel; run the annual review; set the living standard
-    DOSSIERS_VIEW_ID = "dossiers.view_id_number"  # the full resident ID number (each view audited)
-    ASSISTANCE_RECORD = "dossiers.record_assistance"

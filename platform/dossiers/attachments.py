@@ -26,8 +26,8 @@ from rest_framework.response import Response
 from core.access import require
 from core.api.base import TenantAPIView
 from core.pages import tenant_page
-from core.roles import Perm
 from dossiers.models import Attachment
+from dossiers.permissions import DossiersPerm
 from dossiers.services import access_dossier, visible_dossiers
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -46,7 +46,7 @@ ALLOWED = {
 # ------------------------------------------------------------------------------------------------ services
 @transaction.atomic
 def add_attachment(actor, tenant, dossier_id, uploaded, *, description: str = "") -> Attachment:
-    require(actor, tenant, Perm.DOSSIERS_EDIT)
+    require(actor, tenant, DossiersPerm.EDIT)
     dossier = access_dossier(actor, tenant, dossier_id)
     if uploaded is None:
         raise ValidationError({"file": _("Choose a file.")})
@@ -94,7 +94,7 @@ class AttachmentForm(forms.Form):
 
 
 @require_POST
-@tenant_page(Perm.DOSSIERS_EDIT)
+@tenant_page(DossiersPerm.EDIT)
 def upload_page(request, dossier_id: int):
     from django.contrib import messages
 
@@ -112,7 +112,7 @@ def upload_page(request, dossier_id: int):
     return redirect("dossiers:dossier-detail", dossier_id=dossier_id)
 
 
-@tenant_page(Perm.DOSSIERS_VIEW)
+@tenant_page(DossiersPerm.VIEW)
 def download_page(request, attachment_id: int):
     return download(access_attachment(request.user, request.tenant, attachment_id))
 
@@ -140,7 +140,7 @@ class DossierAttachments(TenantAPIView):
     """A dossier's attachments; POST (multipart) adds one."""
 
     parser_classes = [MultiPartParser]
-    required_permissions = {"GET": Perm.DOSSIERS_VIEW, "POST": Perm.DOSSIERS_EDIT}
+    required_permissions = {"GET": DossiersPerm.VIEW, "POST": DossiersPerm.EDIT}
 
     @extend_schema(responses=AttachmentSerializer(many=True))
     def get(self, request, dossier_id: int):
@@ -162,7 +162,7 @@ class DossierAttachments(TenantAPIView):
 
 
 class AttachmentDownload(TenantAPIView):
-    required_permission = Perm.DOSSIERS_VIEW
+    required_permission = DossiersPerm.VIEW
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request, attachment_id: int):

@@ -1,6 +1,6 @@
 """Excel export of the dossier list: a sheet of dossiers and a sheet of their household members.
 
-Resident ID numbers are exported masked. With ``full_ids=True`` (a role holding ``Perm.DOSSIERS_VIEW_ID``, asked for
+Resident ID numbers are exported masked. With ``full_ids=True`` (a role holding ``dossiers.view_id_number``, asked for
 explicitly) they are exported whole, and every exported number writes one ``IdNumberView`` row with
 channel="export" — in one ``bulk_create``, in the same transaction as the decryption, so no number leaves without
 its audit row. Health and disability data are not exported, nor the birth date: the masked number shows the
@@ -18,9 +18,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from core.access import require
-from core.roles import Perm
 from dossiers import services
 from dossiers.models import Assistance, HouseholdMember
+from dossiers.permissions import DossiersPerm
 from stations.exporting import DATE_FORMAT, exact_number
 
 EXPORT_CHANNEL = "export"
@@ -41,10 +41,10 @@ def _sheet(workbook, title: str, headers: list[str], widths: list[int], first: b
 
 def export_dossiers(actor, tenant, queryset, *, full_ids: bool = False) -> bytes:
     """The dossiers of `queryset` that `actor` may see, as .xlsx. Full ID numbers only with ``full_ids`` and
-    ``Perm.DOSSIERS_VIEW_ID`` (404 otherwise), each audited."""
+    ``DossiersPerm.VIEW_ID_NUMBER`` (404 otherwise), each audited."""
     visible = services.visible_dossiers(actor, tenant)
     if full_ids:
-        require(actor, tenant, Perm.DOSSIERS_VIEW_ID)
+        require(actor, tenant, DossiersPerm.VIEW_ID_NUMBER)
     last_assistance = Assistance.objects.filter(dossier=OuterRef("pk")).order_by("-given_on").values("given_on")[:1]
     members_in_order = HouseholdMember.objects.order_by("dossier_id", "id")
     dossiers = list(

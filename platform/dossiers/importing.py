@@ -42,9 +42,9 @@ from core.importing import (
 )
 from core.people.models import Unit
 from core.pii import blind_index, id_check_character, mask_resident_id, parse_resident_id
-from core.roles import Perm
 from dossiers import services
 from dossiers.models import Dossier, HouseholdMember
+from dossiers.permissions import DossiersPerm
 from stations.services import visible_units
 
 __all__ = ["XLSX_CONTENT_TYPE", "DossierImporter", "header_key", "import_dossiers", "dossier_import_template"]
@@ -553,7 +553,7 @@ class DossierImporter(Importer):
     """Households (one row per member) as draft dossiers, each through ``services.file_dossier``."""
 
     columns = COLUMNS
-    permission = Perm.DOSSIERS_EDIT
+    permission = DossiersPerm.EDIT
     saved_as = "dossiers"
     counted = ("households", "members")
     max_rows = MAX_ROWS

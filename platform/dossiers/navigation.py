@@ -3,9 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 
 from core.plugins import MenuItem
-from core.roles import Perm
+from dossiers.permissions import DossiersPerm
 
 menu_items = [
-    MenuItem(_("Dossiers"), "dossiers:dossier-list", Perm.DOSSIERS_VIEW, icon="folder", weight=60),
-    MenuItem(_("Annual review"), "dossiers:review-list", Perm.DOSSIERS_VIEW, icon="check", weight=70),
+    MenuItem(_("Dossiers"), "dossiers:dossier-list", DossiersPerm.VIEW, icon="folder", weight=60),
+    MenuItem(_("Annual review"), "dossiers:review-list", DossiersPerm.VIEW, icon="check", weight=70),
 ]

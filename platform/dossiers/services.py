@@ -35,7 +35,6 @@ from core import signals as core_signals
 from core.access import has_permission, require
 from core.people.services import persons_by_index
 from core.pii import blind_index, decrypt, encrypt, mask_resident_id, parse_resident_id
-from core.roles import Perm
 from core.scope import limit as limit_to_units
 from core.scope import units_for
 from dossiers.models import (
@@ -51,6 +50,7 @@ from dossiers.models import (
     ReviewCampaign,
     ReviewTask,
 )
+from dossiers.permissions import DossiersPerm
 
 CENT = Decimal("0.01")
 RELATIVE_FACTOR = Decimal("1.5")
@@ -58,16 +58,16 @@ S = Dossier.Status
 
 # Who may move a dossier from one status to another (D-DO1): (from, to) → permission.
 TRANSITIONS: dict[tuple[str, str], str] = {
-    (S.DRAFT, S.SUBMITTED): Perm.DOSSIERS_EDIT,
-    (S.SUBMITTED, S.DRAFT): Perm.DOSSIERS_REVIEW,  # returned for correction
-    (S.SUBMITTED, S.REVIEWED): Perm.DOSSIERS_REVIEW,
-    (S.REVIEWED, S.FILED): Perm.DOSSIERS_FILE,
-    (S.REVIEWED, S.DRAFT): Perm.DOSSIERS_FILE,
-    (S.FILED, S.LIFTED): Perm.DOSSIERS_REVIEW,
-    (S.FILED, S.CANCELLED): Perm.DOSSIERS_FILE,
-    (S.DRAFT, S.CANCELLED): Perm.DOSSIERS_FILE,
-    (S.SUBMITTED, S.CANCELLED): Perm.DOSSIERS_FILE,
-    (S.REVIEWED, S.CANCELLED): Perm.DOSSIERS_FILE,
+    (S.DRAFT, S.SUBMITTED): DossiersPerm.EDIT,
+    (S.SUBMITTED, S.DRAFT): DossiersPerm.REVIEW,  # returned for correction
+    (S.SUBMITTED, S.REVIEWED): DossiersPerm.REVIEW,
+    (S.REVIEWED, S.FILED): DossiersPerm.FILE,
+    (S.REVIEWED, S.DRAFT): DossiersPerm.FILE,
+    (S.FILED, S.LIFTED): DossiersPerm.REVIEW,
+    (S.FILED, S.CANCELLED): DossiersPerm.FILE,
+    (S.DRAFT, S.CANCELLED): DossiersPerm.FILE,
+    (S.SUBMITTED, S.CANCELLED): DossiersPerm.FILE,
+    (S.REVIEWED, S.CANCELLED): DossiersPerm.FILE,
 }
 EDITABLE = (S.DRAFT,)
 SENSITIVE = {"health": Consent.Category.HEALTH, "disability_grade": Consent.Category.DISABILITY}
@@ -98,7 +98,7 @@ def scope() -> str:
 
 # ------------------------------------------------------------------------------------------------ access
 def visible_dossiers(user, tenant):
-    require(user, tenant, Perm.DOSSIERS_VIEW)
+    require(user, tenant, DossiersPerm.VIEW)
     # A scoped member sees the dossiers of workers employed in, or received by a station of, her units.
     return limit_to_units(Dossier.objects.all(), user, tenant, "employer", "station__unit")
 
@@ -174,7 +174,7 @@ def assess(dossier: Dossier, members: list[HouseholdMember] | None = None, year:
 @transaction.atomic
 def set_living_standard(actor, tenant, *, year: int, monthly_per_capita) -> int:
     """Set the year's minimum-living standard and recompute every live dossier. Returns how many changed tier."""
-    require(actor, tenant, Perm.DOSSIERS_FILE)
+    require(actor, tenant, DossiersPerm.FILE)
     standard = LivingStandard.objects.filter(year=year).first() or LivingStandard(year=year)
     standard.monthly_per_capita = monthly_per_capita
     standard.full_clean()
@@ -410,7 +410,7 @@ def _log(dossier: Dossier, actor, to_status: str, reason: str, from_status: str 
 @transaction.atomic
 def file_dossier(actor, tenant, *, data: dict, members: list[dict], consents: list[dict] | None = None) -> Dossier:
     """Open a household's dossier as a draft (建档)."""
-    require(actor, tenant, Perm.DOSSIERS_EDIT)
+    require(actor, tenant, DossiersPerm.EDIT)
     dossier = Dossier(filed_by=actor)
     _apply_fields(actor, tenant, dossier, data)
     dossier.save()
@@ -428,7 +428,7 @@ def file_dossier(actor, tenant, *, data: dict, members: list[dict], consents: li
 @transaction.atomic
 def update_dossier(actor, tenant, dossier_id, *, data: dict, members: list[dict] | None = None, consents=None):
     """Change a draft; `members`, when given, replaces the household."""
-    require(actor, tenant, Perm.DOSSIERS_EDIT)
+    require(actor, tenant, DossiersPerm.EDIT)
     dossier = access_dossier(actor, tenant, dossier_id, for_update=True)
     if dossier.status not in EDITABLE:
         raise ValidationError({"status": _("Only a draft can be changed; ask for it to be returned.")})
@@ -497,7 +497,7 @@ def transition(actor, tenant, dossier_id, *, to_status: str, reason: str) -> Dos
 def reveal_id_numbers(actor, tenant, member_ids, *, channel: str) -> dict[int, str]:
     """Full ID numbers of household members, for a role that may see them: one audit row per member, written in
     the same transaction as the numbers are read. Members the actor cannot see are left out."""
-    require(actor, tenant, Perm.DOSSIERS_VIEW_ID)
+    require(actor, tenant, DossiersPerm.VIEW_ID_NUMBER)
     members = list(HouseholdMember.objects.filter(pk__in=member_ids, dossier__in=visible_dossiers(actor, tenant)))
     IdNumberView.objects.bulk_create(
         [
@@ -540,7 +540,7 @@ def record_assistance(
     the same transaction (both or neither)."""
     from stations import services as stations
 
-    require(actor, tenant, Perm.ASSISTANCE_RECORD)
+    require(actor, tenant, DossiersPerm.RECORD_ASSISTANCE)
     dossier = access_dossier(actor, tenant, dossier_id, for_update=True)
     if dossier.status != S.FILED:
         raise ValidationError({"dossier": _("Only filed dossiers receive assistance.")})
@@ -604,7 +604,7 @@ def assistance_continuity(dossier: Dossier, months: int = 24) -> dict:
 @transaction.atomic
 def pair_cadre(actor, tenant, dossier_id, *, cadre_name: str, cadre_position: str = "", since=None) -> Pairing:
     """Link a leading cadre to a household (结对帮扶)."""
-    require(actor, tenant, Perm.ASSISTANCE_RECORD)
+    require(actor, tenant, DossiersPerm.RECORD_ASSISTANCE)
     dossier = access_dossier(actor, tenant, dossier_id)
     if dossier.status != S.FILED:
         raise ValidationError({"dossier": _("Only filed dossiers can be paired with a cadre.")})
@@ -628,7 +628,7 @@ def _access_pairing(actor, tenant, pairing_id) -> Pairing:
 
 @transaction.atomic
 def end_pairing(actor, tenant, pairing_id, *, until=None) -> Pairing:
-    require(actor, tenant, Perm.ASSISTANCE_RECORD)
+    require(actor, tenant, DossiersPerm.RECORD_ASSISTANCE)
     pairing = _access_pairing(actor, tenant, pairing_id)
     until = until or timezone.localdate()
     if pairing.until is not None:
@@ -643,7 +643,7 @@ def end_pairing(actor, tenant, pairing_id, *, until=None) -> Pairing:
 @transaction.atomic
 def log_pairing_visit(actor, tenant, pairing_id, *, visited_on, note: str) -> PairingVisit:
     """Record a cadre's visit to the paired household."""
-    require(actor, tenant, Perm.ASSISTANCE_RECORD)
+    require(actor, tenant, DossiersPerm.RECORD_ASSISTANCE)
     pairing = _access_pairing(actor, tenant, pairing_id)
     if visited_on < pairing.since or (pairing.until and visited_on > pairing.until):
         raise ValidationError({"visited_on": _("The visit falls outside the pairing.")})
@@ -670,7 +670,7 @@ def _sample(dossier_ids: list[int], share: Decimal, seed: str) -> set[int]:
 def start_annual_review(actor, tenant, *, year: int, sample_share=Decimal("30")) -> ReviewCampaign:
     """Create the year's campaign (or continue it): a task for every filed dossier that has none, the spot-check
     sample drawn reproducibly over all of them, and the flags. Running it twice creates nothing twice."""
-    require(actor, tenant, Perm.DOSSIERS_FILE)
+    require(actor, tenant, DossiersPerm.FILE)
     campaign = ReviewCampaign(year=year, sample_share=Decimal(str(sample_share)), started_by=actor)
     campaign.full_clean(validate_unique=False)
     # Concurrent first requests for a year: one inserts, the other finds it (no error, nothing twice).
@@ -703,7 +703,7 @@ def start_annual_review(actor, tenant, *, year: int, sample_share=Decimal("30"))
 def decide_review(actor, tenant, task_id, *, outcome: str, evidence: str) -> ReviewTask:
     """Record a review task's outcome; "lift" and "cancel" also move the dossier (so "cancel" needs the
     permission to cancel, DOSSIERS_FILE, besides DOSSIERS_REVIEW)."""
-    require(actor, tenant, Perm.DOSSIERS_REVIEW)
+    require(actor, tenant, DossiersPerm.REVIEW)
     try:
         task = ReviewTask.objects.select_for_update().get(pk=task_id, dossier__in=visible_dossiers(actor, tenant))
     except (ReviewTask.DoesNotExist, ValueError, TypeError):

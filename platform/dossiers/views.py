@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from core.access import require
 from core.pages import ListPage, can, form_errors_from, money, no_store, posted, status_for, tenant_page, xlsx_response
 from core.people.models import Unit
-from core.roles import Perm
 from core.signals import dossier_panels, panels
 from dossiers import exporting, forms, services
 from dossiers.attachments import AttachmentForm
@@ -36,9 +35,11 @@ from dossiers.models import (
     PairingVisit,
     ReviewCampaign,
 )
+from dossiers.permissions import DossiersPerm
 from dossiers.views_pairing import PairingForm, VisitForm
 from stations import services as stations
 from stations.models import FundAccount, Station
+from stations.permissions import StationsPerm
 
 PAGE_SIZE = 50
 
@@ -81,7 +82,7 @@ DOSSIER_SORTS = {
 
 
 # ------------------------------------------------------------------------------------------------- list
-@tenant_page(Perm.DOSSIERS_VIEW)
+@tenant_page(DossiersPerm.VIEW)
 def dossier_list(request):
     last_assistance = Assistance.objects.filter(dossier=OuterRef("pk")).order_by("-given_on").values("given_on")[:1]
     dossiers = (
@@ -103,21 +104,21 @@ def dossier_list(request):
         "page": listing.page,
         "filters": listing.filters,
         "query": query.urlencode(),
-        "can_edit": can(request, Perm.DOSSIERS_EDIT),
-        "can_view_id": can(request, Perm.DOSSIERS_VIEW_ID),
-        "can_file": can(request, Perm.DOSSIERS_FILE),
+        "can_edit": can(request, DossiersPerm.EDIT),
+        "can_view_id": can(request, DossiersPerm.VIEW_ID_NUMBER),
+        "can_file": can(request, DossiersPerm.FILE),
     }
     return render(request, "dossiers/dossier_list.html", context)
 
 
-@tenant_page(Perm.DOSSIERS_VIEW)
+@tenant_page(DossiersPerm.VIEW)
 def dossier_export(request):
     """The list (with the filters of the query string) as .xlsx; masked numbers, or full ones when a role that may
     see them asks by POST (``full_ids=1``) — each exported number is then audited."""
     dossiers = filtered_dossiers(request.GET, services.visible_dossiers(request.user, request.tenant))
     full_ids = request.method == "POST" and request.POST.get("full_ids") == "1"
     if full_ids:
-        require(request.user, request.tenant, Perm.DOSSIERS_VIEW_ID)
+        require(request.user, request.tenant, DossiersPerm.VIEW_ID_NUMBER)
     content = exporting.export_dossiers(request.user, request.tenant, dossiers, full_ids=full_ids)
     day = timezone.localdate().strftime("%Y%m%d")
     return xlsx_response(content, f"{_('Dossiers')}-{day}.xlsx", fallback=f"dossiers-{day}.xlsx")
@@ -175,9 +176,9 @@ ALSO_IN = gettext_lazy(
 
 def _dossier_form(request, dossier: Dossier | None):
     user, tenant = request.user, request.tenant
-    units = stations.visible_units(user, tenant) if can(request, Perm.STATIONS_VIEW) else Unit.objects.none()
+    units = stations.visible_units(user, tenant) if can(request, StationsPerm.VIEW) else Unit.objects.none()
     station_choices = (
-        stations.visible_stations(user, tenant) if can(request, Perm.STATIONS_VIEW) else Station.objects.none()
+        stations.visible_stations(user, tenant) if can(request, StationsPerm.VIEW) else Station.objects.none()
     )
     data = posted(request)
     if dossier is None:
@@ -222,12 +223,12 @@ def _dossier_form(request, dossier: Dossier | None):
     return render(request, "dossiers/dossier_form.html", context, status=status)
 
 
-@tenant_page(Perm.DOSSIERS_EDIT)
+@tenant_page(DossiersPerm.EDIT)
 def dossier_new(request):
     return _dossier_form(request, None)
 
 
-@tenant_page(Perm.DOSSIERS_EDIT)
+@tenant_page(DossiersPerm.EDIT)
 def dossier_edit(request, dossier_id: int):
     dossier = _get_dossier(request, dossier_id)
     if dossier.status not in services.EDITABLE:
@@ -246,21 +247,23 @@ def allowed_steps(request, dossier: Dossier) -> list[str]:
     ]
 
 
-@tenant_page(Perm.DOSSIERS_VIEW)
+@tenant_page(DossiersPerm.VIEW)
 def dossier_detail(request, dossier_id: int):
     user, tenant = request.user, request.tenant
     visible = services.visible_dossiers(user, tenant).select_related("employer", "station", "filed_by", "reviewed_by")
     dossier = _get_dossier(request, dossier_id, visible)
     members = list(dossier.members.order_by("id"))
-    can_view_id = can(request, Perm.DOSSIERS_VIEW_ID)
-    can_record = can(request, Perm.ASSISTANCE_RECORD) and dossier.status == Dossier.Status.FILED
+    can_view_id = can(request, DossiersPerm.VIEW_ID_NUMBER)
+    can_record = can(request, DossiersPerm.RECORD_ASSISTANCE) and dossier.status == Dossier.Status.FILED
     steps = allowed_steps(request, dossier)
 
     action = request.POST.get("action", "") if request.method == "POST" else ""
     transition_form = forms.TransitionForm(
         steps, prefix="transition", data=request.POST if action == "transition" else None
     )
-    accounts = stations.visible_accounts(user, tenant) if can(request, Perm.FUNDS_VIEW) else FundAccount.objects.none()
+    accounts = (
+        stations.visible_accounts(user, tenant) if can(request, StationsPerm.VIEW_FUNDS) else FundAccount.objects.none()
+    )
     assistance_form = forms.AssistanceForm(
         accounts, prefix="assistance", data=request.POST if action == "assistance" else None
     )
@@ -284,7 +287,7 @@ def dossier_detail(request, dossier_id: int):
                 messages.success(request, _("The dossier moved to its next step."))
                 return redirect("dossiers:dossier-detail", dossier_id=dossier.pk)
     elif action == "assistance":
-        require(user, tenant, Perm.ASSISTANCE_RECORD)
+        require(user, tenant, DossiersPerm.RECORD_ASSISTANCE)
         if assistance_form.is_valid():
             try:
                 services.record_assistance(user, tenant, dossier.pk, **assistance_form.service_data())
@@ -321,11 +324,11 @@ def dossier_detail(request, dossier_id: int):
         "pairings": pairings,
         "continuity": services.assistance_continuity(dossier),
         "attachments": list(dossier.attachments.all()),
-        "attachment_form": AttachmentForm() if can(request, Perm.DOSSIERS_EDIT) else None,
+        "attachment_form": AttachmentForm() if can(request, DossiersPerm.EDIT) else None,
         "pairing_form": PairingForm() if can_record else None,
         "can_view_id": can_view_id,
-        "can_pass_on": can(request, Perm.DOSSIERS_EDIT) and dossier.is_live,
-        "can_edit": can(request, Perm.DOSSIERS_EDIT) and dossier.status in services.EDITABLE,
+        "can_pass_on": can(request, DossiersPerm.EDIT) and dossier.is_live,
+        "can_edit": can(request, DossiersPerm.EDIT) and dossier.status in services.EDITABLE,
         "transition_form": transition_form if steps else None,
         "assistance_form": assistance_form if can_record else None,
         "panels": panels(dossier_panels, Dossier, tenant=tenant, dossier=dossier, request=request),
@@ -336,7 +339,7 @@ def dossier_detail(request, dossier_id: int):
     return no_store(response) if revealed else response
 
 
-@tenant_page(Perm.DOSSIERS_VIEW)
+@tenant_page(DossiersPerm.VIEW)
 def dossier_print(request, dossier_id: int):
     """A one-page A4 form. Full ID numbers only for a role that may see them, asked for by POST (each audited)."""
     user, tenant = request.user, request.tenant
@@ -345,7 +348,7 @@ def dossier_print(request, dossier_id: int):
     members = list(dossier.members.order_by("id"))
     full_ids = request.method == "POST" and request.POST.get("full_ids") == "1"
     if full_ids:
-        require(user, tenant, Perm.DOSSIERS_VIEW_ID)
+        require(user, tenant, DossiersPerm.VIEW_ID_NUMBER)
     numbers = services.reveal_id_numbers(user, tenant, [m.pk for m in members], channel="print") if full_ids else {}
     for member in members:
         member.revealed = numbers.get(member.pk, "")
@@ -354,7 +357,7 @@ def dossier_print(request, dossier_id: int):
         "dossier": dossier,
         "members": members,
         "full_ids": full_ids,
-        "can_view_id": can(request, Perm.DOSSIERS_VIEW_ID),
+        "can_view_id": can(request, DossiersPerm.VIEW_ID_NUMBER),
         "reasons": services.reason_texts(dossier),
         "income_text": money(dossier.monthly_household_income),
         "per_capita_text": money(dossier.per_capita_income),
@@ -365,12 +368,12 @@ def dossier_print(request, dossier_id: int):
 
 
 # ----------------------------------------------------------------------------------------- annual review
-@tenant_page(Perm.DOSSIERS_VIEW)
+@tenant_page(DossiersPerm.VIEW)
 def review_list(request):
-    can_file = can(request, Perm.DOSSIERS_FILE)
+    can_file = can(request, DossiersPerm.FILE)
     form = forms.StartReviewForm(data=posted(request)) if can_file else None
     if request.method == "POST":
-        require(request.user, request.tenant, Perm.DOSSIERS_FILE)
+        require(request.user, request.tenant, DossiersPerm.FILE)
         if form.is_valid():
             try:
                 campaign = services.start_annual_review(request.user, request.tenant, **form.cleaned_data)
@@ -395,17 +398,17 @@ def review_list(request):
     return render(request, "dossiers/review_list.html", context, status=status_for(form))
 
 
-@tenant_page(Perm.DOSSIERS_VIEW)
+@tenant_page(DossiersPerm.VIEW)
 def review_detail(request, campaign_id: int):
     user, tenant = request.user, request.tenant
     try:
         campaign = ReviewCampaign.objects.get(pk=campaign_id)
     except ReviewCampaign.DoesNotExist:
         raise Http404 from None
-    can_review = can(request, Perm.DOSSIERS_REVIEW)
+    can_review = can(request, DossiersPerm.REVIEW)
     posted = None
     if request.method == "POST":
-        require(user, tenant, Perm.DOSSIERS_REVIEW)
+        require(user, tenant, DossiersPerm.REVIEW)
         task_key = request.POST.get("task", "") if request.POST.get("task", "").isdigit() else "x"
         posted = forms.DecideForm(request.POST, auto_id=f"id_task{task_key}_%s")
         if posted.is_valid():
@@ -455,12 +458,12 @@ def review_detail(request, campaign_id: int):
 
 
 # -------------------------------------------------------------------------------------- living standards
-@tenant_page(Perm.DOSSIERS_VIEW)
+@tenant_page(DossiersPerm.VIEW)
 def living_standards(request):
-    can_file = can(request, Perm.DOSSIERS_FILE)
+    can_file = can(request, DossiersPerm.FILE)
     form = forms.LivingStandardForm(data=posted(request)) if can_file else None
     if request.method == "POST":
-        require(request.user, request.tenant, Perm.DOSSIERS_FILE)
+        require(request.user, request.tenant, DossiersPerm.FILE)
         if form.is_valid():
             year = form.cleaned_data["year"]
             try:

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 
 from core.dates import past_record
 from core.pages import tenant_page
-from core.roles import Perm
 from dossiers import services
 from dossiers.models import Pairing
+from dossiers.permissions import DossiersPerm
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -43,7 +43,7 @@ def _done(request, action, success: str):
 
 
 @require_POST
-@tenant_page(Perm.ASSISTANCE_RECORD)
+@tenant_page(DossiersPerm.RECORD_ASSISTANCE)
 def pair(request, dossier_id: int):
     form = PairingForm(request.POST)
     if form.is_valid():
@@ -71,7 +71,7 @@ def _dossier_of(request, pairing_id: int) -> int:
 
 
 @require_POST
-@tenant_page(Perm.ASSISTANCE_RECORD)
+@tenant_page(DossiersPerm.RECORD_ASSISTANCE)
 def visit(request, pairing_id: int):
     dossier_id = _dossier_of(request, pairing_id)
     form = VisitForm(request.POST, prefix=f"p{pairing_id}")
@@ -89,7 +89,7 @@ def visit(request, pairing_id: int):
 
 
 @require_POST
-@tenant_page(Perm.ASSISTANCE_RECORD)
+@tenant_page(DossiersPerm.RECORD_ASSISTANCE)
 def end(request, pairing_id: int):
     dossier_id = _dossier_of(request, pairing_id)
     _done(request, lambda: services.end_pairing(request.user, request.tenant, pairing_id), _("The pairing ended."))

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from core.api.base import TenantAPIView
 from core.api.pagination import PAGE_PARAMETERS, paginated
 from core.roles import Perm
+from dossiers.permissions import DossiersPerm
 from exchange import services
 from exchange.models import Referral, Transfer
 from tenants.models import Tenant
@@ -56,7 +57,7 @@ class TransferSerializer(serializers.ModelSerializer):
 class ReceivedReferrals(TenantAPIView):
     """Referrals other unions sent to this one."""
 
-    required_permission = Perm.DOSSIERS_FILE
+    required_permission = DossiersPerm.FILE
 
     @extend_schema(parameters=PAGE_PARAMETERS, responses=paginated(ReferralSerializer))
     def get(self, request):
@@ -66,7 +67,7 @@ class ReceivedReferrals(TenantAPIView):
 class SentReferrals(TenantAPIView):
     """Referrals this union sent, with their state."""
 
-    required_permission = Perm.DOSSIERS_VIEW
+    required_permission = DossiersPerm.VIEW
 
     @extend_schema(parameters=PAGE_PARAMETERS, responses=paginated(ReferralSerializer))
     def get(self, request):
@@ -74,7 +75,7 @@ class SentReferrals(TenantAPIView):
 
 
 class DecideReferral(TenantAPIView):
-    required_permission = Perm.DOSSIERS_FILE
+    required_permission = DossiersPerm.FILE
 
     @extend_schema(request=DecisionSerializer, responses=ReferralSerializer)
     def post(self, request, referral_id: int):
@@ -87,7 +88,7 @@ class DecideReferral(TenantAPIView):
 class Escalate(TenantAPIView):
     """Refer a dossier's case to the parent union (needs the worker's recorded consent)."""
 
-    required_permission = Perm.DOSSIERS_FILE
+    required_permission = DossiersPerm.FILE
 
     @extend_schema(request=EscalateSerializer, responses={201: ReferralSerializer})
     def post(self, request, dossier_id: int):
@@ -100,7 +101,7 @@ class Escalate(TenantAPIView):
 class EscalateToUnion(TenantAPIView):
     """A unit passes a case it cannot solve to its own union."""
 
-    required_permission = Perm.DOSSIERS_EDIT
+    required_permission = DossiersPerm.EDIT
 
     @extend_schema(request=EscalateSerializer, responses={201: ReferralSerializer})
     def post(self, request, dossier_id: int):
@@ -113,7 +114,7 @@ class EscalateToUnion(TenantAPIView):
 class TransferDossier(TenantAPIView):
     """Move a dossier with its history to another union."""
 
-    required_permission = Perm.DOSSIERS_FILE
+    required_permission = DossiersPerm.FILE
 
     @extend_schema(request=TransferRequestSerializer, responses={201: TransferSerializer})
     def post(self, request, dossier_id: int):
@@ -131,7 +132,7 @@ class DuplicateCountSerializer(serializers.Serializer):
 class DossierDuplicates(TenantAPIView):
     """How many live dossiers in other unions share a person with this one (never which unions)."""
 
-    required_permission = Perm.DOSSIERS_VIEW
+    required_permission = DossiersPerm.VIEW
 
     @extend_schema(responses=DuplicateCountSerializer)
     def get(self, request, dossier_id: int):

@@ -22,6 +22,7 @@ from core import signals as core_signals
 from core.access import require
 from core.pii import decrypt, encrypt
 from core.roles import Perm
+from dossiers.permissions import DossiersPerm
 from exchange.models import DuplicateFlag, PersonIndex, Referral, Transfer
 from tenants.models import Tenant
 
@@ -140,7 +141,7 @@ def escalate_to_parent(actor, tenant, dossier_id, *, request: str) -> Referral:
     from dossiers.models import Consent, Dossier
     from dossiers.services import access_dossier
 
-    require(actor, tenant, Perm.DOSSIERS_FILE)
+    require(actor, tenant, DossiersPerm.FILE)
     dossier = access_dossier(actor, tenant, dossier_id)
     if tenant.parent_id is None:
         raise ValidationError({"dossier": _("The municipal union has no higher union to refer to.")})
@@ -169,7 +170,7 @@ def escalate_to_union(actor, tenant, dossier_id, *, request: str) -> Referral:
     from dossiers.models import Dossier
     from dossiers.services import access_dossier
 
-    require(actor, tenant, Perm.DOSSIERS_EDIT)
+    require(actor, tenant, DossiersPerm.EDIT)
     dossier = access_dossier(actor, tenant, dossier_id)
     if not dossier.is_live:
         raise ValidationError({"dossier": _("Only live dossiers are passed on.")})
@@ -189,12 +190,12 @@ def escalate_to_union(actor, tenant, dossier_id, *, request: str) -> Referral:
 
 
 def referrals_received(actor, tenant):
-    require(actor, tenant, Perm.DOSSIERS_FILE)
+    require(actor, tenant, DossiersPerm.FILE)
     return Referral.objects.filter(to_tenant=tenant).select_related("from_tenant")
 
 
 def referrals_sent(actor, tenant, dossier_id=None):
-    require(actor, tenant, Perm.DOSSIERS_VIEW)
+    require(actor, tenant, DossiersPerm.VIEW)
     sent = Referral.objects.filter(from_tenant=tenant).select_related("to_tenant")
     return sent if dossier_id is None else sent.filter(from_dossier_id=dossier_id)
 
@@ -202,7 +203,7 @@ def referrals_sent(actor, tenant, dossier_id=None):
 @transaction.atomic
 def decide_referral(actor, tenant, referral_id, *, status: str, reason: str = "") -> Referral:
     """The receiving union accepts, declines (with a reason) or returns (with a reason) a waiting referral."""
-    require(actor, tenant, Perm.DOSSIERS_FILE)
+    require(actor, tenant, DossiersPerm.FILE)
     try:
         referral = Referral.objects.select_for_update().get(pk=referral_id, to_tenant=tenant)
     except (Referral.DoesNotExist, ValueError, TypeError):
@@ -244,7 +245,7 @@ def transfer_dossier(actor, tenant, dossier_id, *, to_tenant: Tenant, reason: st
     )
     from dossiers.services import ONE_LIVE_PER_APPLICANT, access_dossier, assess, live_dossier_of_applicant
 
-    require(actor, tenant, Perm.DOSSIERS_FILE)
+    require(actor, tenant, DossiersPerm.FILE)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for the transfer.")})
     if to_tenant is None or to_tenant.pk == tenant.pk or not to_tenant.is_active:

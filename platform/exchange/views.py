@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from core.access import has_permission
 from core.pages import form_errors_from, tenant_page
 from core.roles import Perm
+from dossiers.permissions import DossiersPerm
 from exchange import services
 from exchange.models import Referral
 from tenants.models import Tenant
@@ -41,10 +42,10 @@ class TransferForm(forms.Form):
         self.fields["to_tenant"].queryset = services.transfer_targets(tenant)  # never the municipal union
 
 
-@tenant_page(Perm.DOSSIERS_VIEW)
+@tenant_page(DossiersPerm.VIEW)
 def referrals(request):
     user, tenant = request.user, request.tenant
-    received = services.referrals_received(user, tenant) if has_permission(user, tenant, Perm.DOSSIERS_FILE) else None
+    received = services.referrals_received(user, tenant) if has_permission(user, tenant, DossiersPerm.FILE) else None
     context = {
         "received": [(r, DecisionForm(prefix=f"r{r.pk}")) for r in received] if received is not None else None,
         "sent": services.referrals_sent(user, tenant)[:200],
@@ -53,7 +54,7 @@ def referrals(request):
 
 
 @require_POST
-@tenant_page(Perm.DOSSIERS_FILE)
+@tenant_page(DossiersPerm.FILE)
 def decide(request, referral_id: int):
     form = DecisionForm(request.POST, prefix=f"r{referral_id}")
     if form.is_valid():
@@ -68,7 +69,7 @@ def decide(request, referral_id: int):
     return redirect("exchange:referrals")
 
 
-@tenant_page(Perm.DOSSIERS_EDIT)
+@tenant_page(DossiersPerm.EDIT)
 def dossier_exchange(request, dossier_id: int):
     """Pass a case on: a unit to its own union; the union to its parent; or transfer the dossier to another union."""
     from dossiers.services import access_dossier
@@ -96,7 +97,7 @@ def dossier_exchange(request, dossier_id: int):
                 return redirect("dossiers:dossier-list")
         except ValidationError as exc:
             form_errors_from(bound, exc)
-    can_file = has_permission(user, tenant, Perm.DOSSIERS_FILE)
+    can_file = has_permission(user, tenant, DossiersPerm.FILE)
     context = {
         "dossier": dossier,
         "duplicates": services.duplicate_count(tenant, dossier.pk),

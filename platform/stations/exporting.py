@@ -36,7 +36,7 @@ def exact_number(cell, value: Decimal, number_format: str = MONEY_FORMAT) -> Non
 
 def export_ledger(actor, tenant, account_id) -> bytes:
     """The account's ledger as .xlsx: name, balance and export time, then every entry oldest first.
-    Raises Http404 for an account the actor may not see (Perm.FUNDS_VIEW and the station scope)."""
+    Raises Http404 for an account the actor may not see (StationsPerm.VIEW_FUNDS and the station scope)."""
     account = access_account(actor, tenant, account_id)
     entries = list(FundEntry.objects.filter(account=account).select_related("created_by").order_by("id"))
     number_of = {entry.pk: index for index, entry in enumerate(entries, start=1)}

@@ -27,7 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from core.importing import XLSX_CONTENT_TYPE, Column, Importer, ImportReport, cell_text, finish_template, parse_bool
 from core.people.models import Unit
 from core.people.validators import normalize_uscc, uscc_check_character
-from core.roles import Perm
+from stations.permissions import StationsPerm
 from stations.services import build_unit
 
 __all__ = ["XLSX_CONTENT_TYPE", "UnitImporter", "import_units", "unit_import_template"]
@@ -327,7 +327,7 @@ class UnitImporter(Importer):
     """Units, one per row; parents by name (in the tenant or on an earlier row)."""
 
     columns = COLUMNS
-    permission = Perm.STATIONS_MANAGE
+    permission = StationsPerm.MANAGE
     saved_as = "units"
     max_rows = MAX_ROWS
     header_hint = gettext_lazy("The first row must hold the column names, e.g. 单位名称 and 单位类型.")

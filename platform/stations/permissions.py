@@ -2,20 +2,36 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.roles import Perm, Role
+from core.roles import Role
+
+
+class StationsPerm:
+    """The stations app's permissions (``stations.*``)."""
+
+    VIEW = "stations.view"
+    MANAGE = "stations.manage"  # units, stations, targets, policy
+    REGISTER_VISITS = "stations.register_visits"
+    VIEW_FUNDS = "stations.view_funds"
+    BOOK_FUNDS = "stations.book_funds"
+
 
 permissions = {
-    Perm.STATIONS_VIEW: _("See units, stations and the reception register"),
-    Perm.STATIONS_MANAGE: _("Manage units, stations, targets and the station policy"),
-    Perm.RECEPTION_REGISTER: _("Register and handle visits"),
-    Perm.FUNDS_VIEW: _("See the station funds"),
-    Perm.FUNDS_BOOK: _("Book income and expenditure of a station fund"),
+    StationsPerm.VIEW: _("See units, stations and the reception register"),
+    StationsPerm.MANAGE: _("Manage units, stations, targets and the station policy"),
+    StationsPerm.REGISTER_VISITS: _("Register and handle visits"),
+    StationsPerm.VIEW_FUNDS: _("See the station funds"),
+    StationsPerm.BOOK_FUNDS: _("Book income and expenditure of a station fund"),
 }
 
 grants = {
     Role.TENANT_ADMIN: set(permissions),
     # Station staff work their own station (the membership's unit scope): register visits, book the fund.
-    Role.STATION_STAFF: {Perm.STATIONS_VIEW, Perm.RECEPTION_REGISTER, Perm.FUNDS_VIEW, Perm.FUNDS_BOOK},
-    Role.REVIEWER: {Perm.STATIONS_VIEW, Perm.FUNDS_VIEW},
-    Role.VIEWER: {Perm.STATIONS_VIEW},
+    Role.STATION_STAFF: {
+        StationsPerm.VIEW,
+        StationsPerm.REGISTER_VISITS,
+        StationsPerm.VIEW_FUNDS,
+        StationsPerm.BOOK_FUNDS,
+    },
+    Role.REVIEWER: {StationsPerm.VIEW, StationsPerm.VIEW_FUNDS},
+    Role.VIEWER: {StationsPerm.VIEW},
 }

@@ -30,7 +30,7 @@ from core import signals as core_signals
 from core.access import membership_for, require
 from core.people.models import Unit
 from core.people.validators import normalize_uscc
-from core.roles import Perm, Role
+from core.roles import Role
 from stations.models import (
     OWN_STATION_MIN_EMPLOYEES,
     CoverageTarget,
@@ -41,6 +41,7 @@ from stations.models import (
     Station,
     StationStaff,
 )
+from stations.permissions import StationsPerm
 
 CENT = Decimal("0.01")
 
@@ -51,13 +52,13 @@ CENT = Decimal("0.01")
 
 def visible_units(user, tenant):
     """Units the user may see: all for a tenant-wide membership, else the user's unit subtree."""
-    require(user, tenant, Perm.STATIONS_VIEW)
+    require(user, tenant, StationsPerm.VIEW)
     return scope.limit(Unit.objects.all(), user, tenant, "pk")
 
 
 def visible_stations(user, tenant):
     """Stations the user may see: all for a tenant-wide membership, else those of the user's unit subtree."""
-    require(user, tenant, Perm.STATIONS_VIEW)
+    require(user, tenant, StationsPerm.VIEW)
     return scope.limit(Station.objects.all(), user, tenant, "unit")
 
 
@@ -79,7 +80,7 @@ def access_reception(user, tenant, record_id, *, for_update=False) -> ReceptionR
 
 
 def visible_accounts(user, tenant):
-    require(user, tenant, Perm.FUNDS_VIEW)
+    require(user, tenant, StationsPerm.VIEW_FUNDS)
     if scope.units_for(user, tenant) is None:
         return FundAccount.objects.all()
     return FundAccount.objects.filter(station__in=visible_stations(user, tenant))
@@ -146,7 +147,7 @@ def build_unit(data: dict, instance: Unit | None = None, *, check_duplicates: bo
 
 @transaction.atomic
 def save_unit(actor, tenant, data: dict, instance: Unit | None = None) -> Unit:
-    require(actor, tenant, Perm.STATIONS_MANAGE)
+    require(actor, tenant, StationsPerm.MANAGE)
     unit = build_unit(data, instance)
     unit.save()
     return unit
@@ -179,7 +180,7 @@ HOST_UNIT_KINDS = {Unit.Kind.ZONE, Unit.Kind.TOWNSHIP, Unit.Kind.COMMUNITY}
 @transaction.atomic
 def save_station(actor, tenant, data: dict, instance: Station | None = None) -> Station:
     """Create or change a station. The standard name is proposed from the unit when none is given."""
-    require(actor, tenant, Perm.STATIONS_MANAGE)
+    require(actor, tenant, StationsPerm.MANAGE)
     station = instance or Station()
     for field in STATION_FIELDS:
         if field in data:
@@ -213,7 +214,7 @@ def save_station(actor, tenant, data: dict, instance: Station | None = None) -> 
 
 @transaction.atomic
 def add_station_staff(actor, tenant, station_id, *, name: str, full_time: bool = False, duty: str = ""):
-    require(actor, tenant, Perm.STATIONS_MANAGE)
+    require(actor, tenant, StationsPerm.MANAGE)
     station = access_station(actor, tenant, station_id)
     member = StationStaff(station=station, name=(name or "").strip(), full_time=full_time, duty=(duty or "").strip())
     member.full_clean()
@@ -223,7 +224,7 @@ def add_station_staff(actor, tenant, station_id, *, name: str, full_time: bool =
 
 @transaction.atomic
 def remove_station_staff(actor, tenant, staff_id) -> None:
-    require(actor, tenant, Perm.STATIONS_MANAGE)
+    require(actor, tenant, StationsPerm.MANAGE)
     deleted, _rows = StationStaff.objects.filter(pk=staff_id, station__in=visible_stations(actor, tenant)).delete()
     if not deleted:
         raise Http404
@@ -231,7 +232,7 @@ def remove_station_staff(actor, tenant, staff_id) -> None:
 
 @transaction.atomic
 def add_service_point(actor, tenant, station_id, *, name: str, location: str = ""):
-    require(actor, tenant, Perm.STATIONS_MANAGE)
+    require(actor, tenant, StationsPerm.MANAGE)
     station = access_station(actor, tenant, station_id)
     point = ServicePoint(station=station, name=(name or "").strip(), location=(location or "").strip())
     point.full_clean()
@@ -241,7 +242,7 @@ def add_service_point(actor, tenant, station_id, *, name: str, location: str = "
 
 @transaction.atomic
 def remove_service_point(actor, tenant, point_id) -> None:
-    require(actor, tenant, Perm.STATIONS_MANAGE)
+    require(actor, tenant, StationsPerm.MANAGE)
     deleted, _rows = ServicePoint.objects.filter(pk=point_id, station__in=visible_stations(actor, tenant)).delete()
     if not deleted:
         raise Http404
@@ -317,7 +318,7 @@ DEFAULT_TARGET_STEPS = (Decimal("50"), Decimal("75"), Decimal("100"))  # D-ST2: 
 @transaction.atomic
 def set_coverage_target(actor, tenant, *, year: int, share) -> CoverageTarget:
     """Set the share (0–100 %) that a year's coverage must reach."""
-    require(actor, tenant, Perm.STATIONS_MANAGE)
+    require(actor, tenant, StationsPerm.MANAGE)
     target = CoverageTarget.objects.filter(year=year).first() or CoverageTarget(year=year)
     target.share = share
     target.full_clean()
@@ -328,7 +329,7 @@ def set_coverage_target(actor, tenant, *, year: int, share) -> CoverageTarget:
 @transaction.atomic
 def set_default_targets(actor, tenant, start_year: int) -> list[CoverageTarget]:
     """50 % in the first year, 100 % by the third (75 % between); existing years are kept."""
-    require(actor, tenant, Perm.STATIONS_MANAGE)
+    require(actor, tenant, StationsPerm.MANAGE)
     return [
         CoverageTarget.objects.get_or_create(year=start_year + offset, defaults={"share": share})[0]
         for offset, share in enumerate(DEFAULT_TARGET_STEPS)
@@ -376,7 +377,7 @@ def coverage_figures(year: int) -> CoverageFigures:
 @transaction.atomic
 def register_visit(actor, tenant, *, station: Station, visitor_name, category, request, visited_at=None, **extra):
     """Stage 1 of the four haves: the visit is registered."""
-    require(actor, tenant, Perm.RECEPTION_REGISTER)
+    require(actor, tenant, StationsPerm.REGISTER_VISITS)
     access_station(actor, tenant, station.pk)
     dossier_id = extra.get("dossier_id")
     # The dossiers app, a layer above, checks that the actor may see the dossier (it raises ValidationError).
@@ -398,7 +399,7 @@ def register_visit(actor, tenant, *, station: Station, visitor_name, category, r
 
 
 def _advance(actor, tenant, record_id, expected: str, required: dict[str, str], changes: dict):
-    require(actor, tenant, Perm.RECEPTION_REGISTER)
+    require(actor, tenant, StationsPerm.REGISTER_VISITS)
     record = access_reception(actor, tenant, record_id, for_update=True)
     if record.stage != expected:
         raise ValidationError(
@@ -480,7 +481,7 @@ def parse_amount(value, field: str = "amount") -> Decimal:
 
 @transaction.atomic
 def open_account(actor, tenant, *, name: str, station: Station | None = None) -> FundAccount:
-    require(actor, tenant, Perm.FUNDS_BOOK)
+    require(actor, tenant, StationsPerm.BOOK_FUNDS)
     if station is not None:
         access_station(actor, tenant, station.pk)
         if FundAccount.objects.filter(station=station).exists():
@@ -511,7 +512,7 @@ def _book(account: FundAccount, actor, delta: Decimal, **fields) -> FundEntry:
 
 @transaction.atomic
 def book_income(actor, tenant, account_id, *, amount, source: str, donor: str = "", note: str = "", booked_on=None):
-    require(actor, tenant, Perm.FUNDS_BOOK)
+    require(actor, tenant, StationsPerm.BOOK_FUNDS)
     amount = parse_amount(amount)
     if source not in FundEntry.Source.values:
         raise ValidationError({"source": _("Choose the source of the income.")})
@@ -534,7 +535,7 @@ def book_income(actor, tenant, account_id, *, amount, source: str, donor: str = 
 def book_expenditure(actor, tenant, account_id, *, amount, purpose: str, approver: str, note: str = "", booked_on=None):
     """Spend from an account. The account row is locked for the transaction, so concurrent expenditures are
     serialised and the balance can never go below zero."""
-    require(actor, tenant, Perm.FUNDS_BOOK)
+    require(actor, tenant, StationsPerm.BOOK_FUNDS)
     amount = parse_amount(amount)
     errors = {
         field: [_("This field is required.")]
@@ -559,7 +560,7 @@ def book_expenditure(actor, tenant, account_id, *, amount, purpose: str, approve
 @transaction.atomic
 def reverse_entry(actor, tenant, entry_id, *, note: str) -> FundEntry:
     """Correct a mistaken entry with a new one of the opposite amount (entries are never changed or deleted)."""
-    require(actor, tenant, Perm.FUNDS_BOOK)
+    require(actor, tenant, StationsPerm.BOOK_FUNDS)
     if not (note or "").strip():
         raise ValidationError({"note": _("Say why the entry is reversed.")})
     try:

@@ -25,7 +25,6 @@ from core.access import require
 from core.dates import query_year
 from core.pages import ListPage, can, form_errors_from, get_or_404, money, posted, status_for, tenant_page
 from core.people.models import Unit
-from core.roles import Perm
 from core.signals import panels, station_panels, unit_panels
 from stations import forms, services
 from stations.filters import ReceptionListFilter, StationListFilter, UnitListFilter, open_station_kinds
@@ -38,6 +37,7 @@ from stations.models import (
     StationPolicy,
     StationStaff,
 )
+from stations.permissions import StationsPerm
 
 PAGE_SIZE = 50
 FUND_ENTRY_LIMIT = 200
@@ -78,7 +78,7 @@ STATION_SORTS = {
 }
 
 
-@tenant_page(Perm.STATIONS_VIEW)
+@tenant_page(StationsPerm.VIEW)
 def station_list(request):
     stations = (
         services.visible_stations(request.user, request.tenant)
@@ -96,12 +96,12 @@ def station_list(request):
         "list": listing,
         "stations": listing.page,
         "filters": listing.filters,
-        "can_manage": can(request, Perm.STATIONS_MANAGE),
+        "can_manage": can(request, StationsPerm.MANAGE),
     }
     return render(request, "stations/station_list.html", context)
 
 
-@tenant_page(Perm.STATIONS_VIEW)
+@tenant_page(StationsPerm.VIEW)
 def station_detail(request, station_id: int):
     visible = services.visible_stations(request.user, request.tenant)
     station = get_or_404(
@@ -130,10 +130,10 @@ def station_detail(request, station_id: int):
         "attached": attached,
         "receptions": receptions,
         "fund": fund,
-        "can_manage": can(request, Perm.STATIONS_MANAGE),
-        "can_register": can(request, Perm.RECEPTION_REGISTER),
-        "can_view_funds": can(request, Perm.FUNDS_VIEW),
-        "can_book": can(request, Perm.FUNDS_BOOK),
+        "can_manage": can(request, StationsPerm.MANAGE),
+        "can_register": can(request, StationsPerm.REGISTER_VISITS),
+        "can_view_funds": can(request, StationsPerm.VIEW_FUNDS),
+        "can_book": can(request, StationsPerm.BOOK_FUNDS),
         "staff_form": forms.StaffForm(),
         "point_form": forms.ServicePointForm(),
         "panels": panels(station_panels, Station, tenant=request.tenant, station=station, request=request),
@@ -154,7 +154,7 @@ def _station_change(request, act, success: str, station_id: int | None = None):
 
 
 @require_POST
-@tenant_page(Perm.STATIONS_MANAGE)
+@tenant_page(StationsPerm.MANAGE)
 def staff_add(request, station_id: int):
     form = forms.StaffForm(request.POST)
     if not form.is_valid():
@@ -169,7 +169,7 @@ def staff_add(request, station_id: int):
 
 
 @require_POST
-@tenant_page(Perm.STATIONS_MANAGE)
+@tenant_page(StationsPerm.MANAGE)
 def staff_remove(request, staff_id: int):
     station_id = StationStaff.objects.filter(pk=staff_id).values_list("station_id", flat=True).first()
     services.remove_station_staff(request.user, request.tenant, staff_id)
@@ -178,7 +178,7 @@ def staff_remove(request, staff_id: int):
 
 
 @require_POST
-@tenant_page(Perm.STATIONS_MANAGE)
+@tenant_page(StationsPerm.MANAGE)
 def point_add(request, station_id: int):
     form = forms.ServicePointForm(request.POST)
     if not form.is_valid():
@@ -193,7 +193,7 @@ def point_add(request, station_id: int):
 
 
 @require_POST
-@tenant_page(Perm.STATIONS_MANAGE)
+@tenant_page(StationsPerm.MANAGE)
 def point_remove(request, point_id: int):
     station_id = ServicePoint.objects.filter(pk=point_id).values_list("station_id", flat=True).first()
     services.remove_service_point(request.user, request.tenant, point_id)
@@ -220,12 +220,12 @@ def _station_form(request, station: Station | None):
     return render(request, "stations/station_form.html", context, status=status_for(form))
 
 
-@tenant_page(Perm.STATIONS_MANAGE)
+@tenant_page(StationsPerm.MANAGE)
 def station_new(request):
     return _station_form(request, None)
 
 
-@tenant_page(Perm.STATIONS_MANAGE)
+@tenant_page(StationsPerm.MANAGE)
 def station_edit(request, station_id: int):
     return _station_form(request, services.access_station(request.user, request.tenant, station_id))
 
@@ -254,7 +254,7 @@ UNIT_SORTS = {
 }
 
 
-@tenant_page(Perm.STATIONS_VIEW)
+@tenant_page(StationsPerm.VIEW)
 def unit_list(request):
     units = services.visible_units(request.user, request.tenant)
     listing = ListPage(
@@ -286,7 +286,7 @@ def unit_list(request):
         "list": listing,
         "rows": rows,
         "filters": listing.filters,
-        "can_manage": can(request, Perm.STATIONS_MANAGE),
+        "can_manage": can(request, StationsPerm.MANAGE),
     }
     return render(request, "stations/unit_list.html", context)
 
@@ -312,29 +312,29 @@ def _unit_form(request, unit: Unit | None):
     return render(request, "stations/unit_form.html", context, status=status_for(form))
 
 
-@tenant_page(Perm.STATIONS_MANAGE)
+@tenant_page(StationsPerm.MANAGE)
 def unit_new(request):
     return _unit_form(request, None)
 
 
-@tenant_page(Perm.STATIONS_MANAGE)
+@tenant_page(StationsPerm.MANAGE)
 def unit_edit(request, unit_id: int):
     return _unit_form(request, get_or_404(Unit.objects.all(), unit_id))
 
 
 # ----------------------------------------------------------------------------------------------- coverage
-@tenant_page(Perm.STATIONS_VIEW)
+@tenant_page(StationsPerm.VIEW)
 def coverage(request):
     today = timezone.localdate()
     years = forms.year_choices(today)
     year = query_year(request.GET, default=today.year)
     if year not in years:
         year = today.year
-    can_manage = can(request, Perm.STATIONS_MANAGE)
+    can_manage = can(request, StationsPerm.MANAGE)
     target_form = forms.CoverageTargetForm(prefix="target", initial={"year": year})
     defaults_form = forms.DefaultTargetsForm(prefix="defaults", initial={"start_year": today.year})
     if request.method == "POST":
-        require(request.user, request.tenant, Perm.STATIONS_MANAGE)
+        require(request.user, request.tenant, StationsPerm.MANAGE)
         action = request.POST.get("action")
         if action == "target":
             target_form = forms.CoverageTargetForm(request.POST, prefix="target")
@@ -389,7 +389,7 @@ RECEPTION_SORTS = {
 }
 
 
-@tenant_page(Perm.STATIONS_VIEW)
+@tenant_page(StationsPerm.VIEW)
 def reception_list(request):
     visible = services.visible_stations(request.user, request.tenant)
     policy = StationPolicy.current()
@@ -404,12 +404,12 @@ def reception_list(request):
         "page": listing.page,
         "filters": listing.filters,
         "policy": policy,
-        "can_register": can(request, Perm.RECEPTION_REGISTER),
+        "can_register": can(request, StationsPerm.REGISTER_VISITS),
     }
     return render(request, "stations/reception_list.html", context)
 
 
-@tenant_page(Perm.RECEPTION_REGISTER)
+@tenant_page(StationsPerm.REGISTER_VISITS)
 def reception_new(request):
     visible = services.visible_stations(request.user, request.tenant)
     initial = {}
@@ -446,19 +446,19 @@ def _error_lines(form) -> list[str]:
     return lines
 
 
-@tenant_page(Perm.STATIONS_VIEW)
+@tenant_page(StationsPerm.VIEW)
 def reception_detail(request, record_id: int):
     visible = services.visible_stations(request.user, request.tenant)
     records = ReceptionRecord.objects.filter(station__in=visible).select_related(
         "station", "employer", "registered_by", "archived_by", "handled_by", "closed_by"
     )
     record = get_or_404(records, record_id)
-    can_register = can(request, Perm.RECEPTION_REGISTER)
+    can_register = can(request, StationsPerm.REGISTER_VISITS)
     next_action = forms.STAGE_ACTIONS.get(record.stage)  # (action, form class, service) or None once closed
     form = None
     stage_errors: list[str] = []
     if request.method == "POST":
-        require(request.user, request.tenant, Perm.RECEPTION_REGISTER)
+        require(request.user, request.tenant, StationsPerm.REGISTER_VISITS)
         action = request.POST.get("action", "")
         if action not in forms.ACTIONS:
             stage_errors.append(_("Unknown action."))
@@ -502,7 +502,7 @@ def reception_detail(request, record_id: int):
 
 
 # -------------------------------------------------------------------------------------------------- funds
-@tenant_page(Perm.FUNDS_VIEW)
+@tenant_page(StationsPerm.VIEW_FUNDS)
 def fund_list(request):
     accounts = list(
         services.visible_accounts(request.user, request.tenant)
@@ -512,7 +512,7 @@ def fund_list(request):
     )
     for account in accounts:
         account.balance_text = money(account.balance)
-    can_book = can(request, Perm.FUNDS_BOOK)
+    can_book = can(request, StationsPerm.BOOK_FUNDS)
     form = None
     if can_book:
         stations = services.visible_stations(request.user, request.tenant)
@@ -538,7 +538,7 @@ def fund_list(request):
     return render(request, "stations/fund_list.html", context, status=status_for(form))
 
 
-@tenant_page(Perm.FUNDS_VIEW)
+@tenant_page(StationsPerm.VIEW_FUNDS)
 def fund_detail(request, account_id: int):
     account = get_or_404(services.visible_accounts(request.user, request.tenant).select_related("station"), account_id)
     entries_query = (
@@ -554,7 +554,7 @@ def fund_detail(request, account_id: int):
     account.balance_text = money(account.balance)
     reversible = [e for e in entries if e.kind != FundEntry.Kind.REVERSAL and e.reversed_by_pk is None]
 
-    can_book = can(request, Perm.FUNDS_BOOK)
+    can_book = can(request, StationsPerm.BOOK_FUNDS)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     income_form = forms.IncomeForm(prefix="income", data=request.POST if action == "income" else None)
     expenditure_form = forms.ExpenditureForm(
@@ -562,7 +562,7 @@ def fund_detail(request, account_id: int):
     )
     reversal_form = forms.ReversalForm(reversible, prefix="reverse", data=request.POST if action == "reverse" else None)
     if request.method == "POST":
-        require(request.user, request.tenant, Perm.FUNDS_BOOK)
+        require(request.user, request.tenant, StationsPerm.BOOK_FUNDS)
         posted = {"income": income_form, "expenditure": expenditure_form, "reverse": reversal_form}.get(action)
         if posted is None:
             messages.error(request, _("Unknown action."))

@@ -9,12 +9,12 @@ from django.urls import path
 
 from core.importing import import_pages
 from core.pages import tenant_page, xlsx_response
-from core.roles import Perm
 from stations import exporting, importing
+from stations.permissions import StationsPerm
 from stations.services import access_account
 
 
-@tenant_page(Perm.FUNDS_VIEW)
+@tenant_page(StationsPerm.VIEW_FUNDS)
 def fund_export(request, account_id: int):
     account = access_account(request.user, request.tenant, account_id)
     content = exporting.export_ledger(request.user, request.tenant, account.pk)

@@ -7,9 +7,9 @@ from rest_framework.response import Response
 
 from core.api.base import TenantAPIView
 from core.dates import past_record
-from core.roles import Perm
 from dossiers import services
 from dossiers.api.serializers import PairingSerializer, PairingVisitSerializer
+from dossiers.permissions import DossiersPerm
 
 
 class PairRequest(serializers.Serializer):
@@ -28,7 +28,7 @@ class EndRequest(serializers.Serializer):
 
 
 class Pair(TenantAPIView):
-    required_permission = Perm.ASSISTANCE_RECORD
+    required_permission = DossiersPerm.RECORD_ASSISTANCE
 
     @extend_schema(request=PairRequest, responses={201: PairingSerializer})
     def post(self, request, dossier_id: int):
@@ -39,7 +39,7 @@ class Pair(TenantAPIView):
 
 
 class Visit(TenantAPIView):
-    required_permission = Perm.ASSISTANCE_RECORD
+    required_permission = DossiersPerm.RECORD_ASSISTANCE
 
     @extend_schema(request=VisitRequest, responses={201: PairingVisitSerializer})
     def post(self, request, pairing_id: int):
@@ -50,7 +50,7 @@ class Visit(TenantAPIView):
 
 
 class End(TenantAPIView):
-    required_permission = Perm.ASSISTANCE_RECORD
+    required_permission = DossiersPerm.RECORD_ASSISTANCE
 
     @extend_schema(request=EndRequest, responses=PairingSerializer)
     def post(self, request, pairing_id: int):

@@ -26,7 +26,6 @@ from rest_framework.routers import SimpleRouter
 from core.access import has_permission
 from core.api.base import TenantAPIMixin
 from core.people.models import Unit
-from core.roles import Perm
 from dossiers import services
 from dossiers.api.serializers import (
     AssistanceInputSerializer,
@@ -55,8 +54,10 @@ from dossiers.models import (
     ReviewCampaign,
     ReviewTask,
 )
+from dossiers.permissions import DossiersPerm
 from stations import services as stations
 from stations.models import FundAccount, Station
+from stations.permissions import StationsPerm
 
 
 class NumericIds(TenantAPIMixin):
@@ -93,8 +94,8 @@ class DossierViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixi
     `POST /api/dossier-members/{id}/reveal-id/` (audited)."""
 
     serializer_class = DossierSerializer
-    required_permission = Perm.DOSSIERS_VIEW
-    required_permissions = {"POST": Perm.DOSSIERS_EDIT, "PATCH": Perm.DOSSIERS_EDIT}
+    required_permission = DossiersPerm.VIEW
+    required_permissions = {"POST": DossiersPerm.EDIT, "PATCH": DossiersPerm.EDIT}
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
     filterset_class = DossierFilter
     ordering_fields = ["created_at", "updated_at", "status", "tier", "per_capita_income"]
@@ -131,7 +132,7 @@ class DossierViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixi
         data = DossierInputSerializer(data=request.data, partial=partial)
         # Only units and stations the user may see can be chosen (all dossier roles may view stations).
         user, tenant = request.user, self.tenant
-        can_see_units = has_permission(user, tenant, Perm.STATIONS_VIEW)
+        can_see_units = has_permission(user, tenant, StationsPerm.VIEW)
         data.fields["employer"].queryset = (
             stations.visible_units(user, tenant) if can_see_units else Unit.objects.none()
         )
@@ -174,7 +175,7 @@ class DossierViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixi
         detail=True,
         methods=["get", "post"],
         filter_backends=[],
-        required_permissions={"POST": Perm.ASSISTANCE_RECORD},
+        required_permissions={"POST": DossiersPerm.RECORD_ASSISTANCE},
     )
     def assistance(self, request, pk=None):
         """GET: the help this household received, newest first. POST: record help given to a filed household; paid
@@ -184,7 +185,7 @@ class DossierViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixi
             user, tenant = request.user, self.tenant
             data.fields["fund_account"].queryset = (
                 stations.visible_accounts(user, tenant)
-                if has_permission(user, tenant, Perm.FUNDS_VIEW)
+                if has_permission(user, tenant, StationsPerm.VIEW_FUNDS)
                 else FundAccount.objects.none()
             )
             data.is_valid(raise_exception=True)
@@ -212,7 +213,7 @@ class HouseholdMemberViewSet(NumericIds, viewsets.GenericViewSet):
     """Household members: only the audited reveal of a full resident ID number."""
 
     serializer_class = RevealedIdSerializer
-    required_permission = Perm.DOSSIERS_VIEW
+    required_permission = DossiersPerm.VIEW
     http_method_names = ["post", "options"]
 
     def get_queryset(self):
@@ -235,8 +236,8 @@ class LivingStandardViewSet(NumericIds, mixins.ListModelMixin, viewsets.GenericV
     eligibility of every live dossier."""
 
     serializer_class = LivingStandardSerializer
-    required_permission = Perm.DOSSIERS_VIEW
-    required_permissions = {"POST": Perm.DOSSIERS_FILE}
+    required_permission = DossiersPerm.VIEW
+    required_permissions = {"POST": DossiersPerm.FILE}
     filter_backends = [OrderingFilter]
     ordering_fields = ["year"]
     http_method_names = ["get", "post", "head", "options"]
@@ -262,8 +263,8 @@ class ReviewCampaignViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveMo
     """The annual concentrated review (年度集中清理复核): one campaign a year, a task for every filed dossier."""
 
     serializer_class = ReviewCampaignSerializer
-    required_permission = Perm.DOSSIERS_VIEW
-    required_permissions = {"POST": Perm.DOSSIERS_FILE}
+    required_permission = DossiersPerm.VIEW
+    required_permissions = {"POST": DossiersPerm.FILE}
     filterset_class = None  # the tasks action has its own
     ordering_fields = ["year"]
     http_method_names = ["get", "post", "head", "options"]
@@ -316,7 +317,7 @@ class ReviewTaskViewSet(NumericIds, viewsets.GenericViewSet):
     """Annual-review tasks: record the outcome of one."""
 
     serializer_class = ReviewTaskSerializer
-    required_permission = Perm.DOSSIERS_REVIEW
+    required_permission = DossiersPerm.REVIEW
     http_method_names = ["post", "options"]
 
     def get_queryset(self):

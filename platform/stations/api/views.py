@@ -21,7 +21,6 @@ from rest_framework.routers import SimpleRouter
 
 from core.api.base import TenantAPIMixin, TenantAPIView
 from core.people.models import Unit
-from core.roles import Perm
 from stations import services
 from stations.api import filters
 from stations.api.serializers import (
@@ -42,6 +41,7 @@ from stations.api.serializers import (
     UnitSerializer,
 )
 from stations.models import FundAccount, FundEntry, ReceptionRecord, Station, StationPolicy
+from stations.permissions import StationsPerm
 
 
 # ------------------------------------------------------------------------------------------------- units
@@ -49,8 +49,8 @@ class UnitViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     """The tenant's units (union, enterprises, zones, townships, communities), each with its coverage."""
 
     serializer_class = UnitSerializer
-    required_permission = Perm.STATIONS_VIEW
-    required_permissions = {"POST": Perm.STATIONS_MANAGE, "PATCH": Perm.STATIONS_MANAGE}
+    required_permission = StationsPerm.VIEW
+    required_permissions = {"POST": StationsPerm.MANAGE, "PATCH": StationsPerm.MANAGE}
     filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
     filterset_class = filters.UnitFilter
     search_fields = ["name"]
@@ -85,8 +85,8 @@ class StationViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
     """Stations the user may see (all, or those of the membership's unit subtree), with what each lacks."""
 
     serializer_class = StationSerializer
-    required_permission = Perm.STATIONS_VIEW
-    required_permissions = {"POST": Perm.STATIONS_MANAGE, "PATCH": Perm.STATIONS_MANAGE}
+    required_permission = StationsPerm.VIEW
+    required_permissions = {"POST": StationsPerm.MANAGE, "PATCH": StationsPerm.MANAGE}
     filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
     filterset_class = filters.StationFilter
     search_fields = ["name"]
@@ -124,8 +124,8 @@ class ReceptionRecordViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.Retri
     `?overdue=true` lists the records not closed within the tenant's time limit."""
 
     serializer_class = ReceptionRecordSerializer
-    required_permission = Perm.STATIONS_VIEW
-    required_permissions = {"POST": Perm.RECEPTION_REGISTER}
+    required_permission = StationsPerm.VIEW
+    required_permissions = {"POST": StationsPerm.REGISTER_VISITS}
     filterset_class = filters.ReceptionFilter
     ordering_fields = ["visited_at", "registered_at", "stage"]
     http_method_names = ["get", "post", "head", "options"]
@@ -183,8 +183,8 @@ class FundAccountViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
     """Station fund accounts (and the union's own). Entries are immutable: a mistake is corrected by reversing."""
 
     serializer_class = FundAccountSerializer
-    required_permission = Perm.FUNDS_VIEW
-    required_permissions = {"POST": Perm.FUNDS_BOOK}
+    required_permission = StationsPerm.VIEW_FUNDS
+    required_permissions = {"POST": StationsPerm.BOOK_FUNDS}
     filterset_class = filters.FundAccountFilter
     ordering_fields = ["name", "balance", "created_at"]
     http_method_names = ["get", "post", "head", "options"]
@@ -234,7 +234,7 @@ class FundEntryViewSet(TenantAPIMixin, viewsets.GenericViewSet):
     """Ledger entries: only a reversal (a new entry of the opposite amount) can correct one."""
 
     serializer_class = FundEntrySerializer
-    required_permission = Perm.FUNDS_BOOK
+    required_permission = StationsPerm.BOOK_FUNDS
     http_method_names = ["post", "options"]
 
     def get_queryset(self):
@@ -256,7 +256,7 @@ class FundEntryViewSet(TenantAPIMixin, viewsets.GenericViewSet):
 class CoverageView(TenantAPIView):
     """D-ST2: the share of above-size enterprises with a union that have a station, against the year's target."""
 
-    required_permission = Perm.STATIONS_VIEW
+    required_permission = StationsPerm.VIEW
 
     @extend_schema(
         parameters=[OpenApiParameter("year", int, description="The year (default: the current year).")],
